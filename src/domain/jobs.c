@@ -1,0 +1,137 @@
+/*
+ * jobs.c -- the table of job kinds, the recurring schedule and the
+ * housekeeping jobs.
+ */
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "db/db.h"
+#include "domain/jobs.h"
+
+static const struct stmt jobkind_stmts[] = {
+	/* Idempotency keys are kept for at least 24 hours. */
+	{ "housekeeping_idempotency",
+	  "WITH d AS (DELETE FROM idempotency_keys WHERE created_at < now() - "
+	  "interval '24 hours' RETURNING 1) SELECT count(*) AS n FROM d", 0 },
+	{ "housekeeping_sessions",
+	  "WITH d AS (DELETE FROM sessions WHERE expires_at < now() - "
+	  "interval '1 day' OR revoked_at < now() - interval '1 day' "
+	  "RETURNING 1) SELECT count(*) AS n FROM d", 0 },
+	{ "housekeeping_jobs",
+	  "WITH d AS (DELETE FROM jobs WHERE state = 'done' AND finished_at "
+	  "< now() - interval '30 days' RETURNING 1) SELECT count(*) AS n "
+	  "FROM d", 0 },
+	{ "jobs_progress",
+	  "UPDATE jobs SET progress = $2, progress_note = $3 WHERE id = $1",
+	  3 },
+	{ "jobs_recurring",
+	  "INSERT INTO jobs (kind, every_seconds, unique_key) VALUES ($1, "
+	  "$2::int, $1) ON CONFLICT DO NOTHING", 2 },
+};
+
+enum { ST_IDEM, ST_SESSIONS, ST_JOBS, ST_PROGRESS, ST_RECURRING };
+
+void
+jobs_progress(struct job *j, int pct, const char *note)
+{
+	struct err	 e = { 0 };
+	const char	*p[3];
+
+	p[0] = arena_printf(j->arena, "%lld", j->id);
+	p[1] = arena_printf(j->arena, "%d", pct < 0 ? 0 : pct > 100 ? 100 :
+	    pct);
+	p[2] = note;
+	db_exec(j->db, j->arena, &jobkind_stmts[ST_PROGRESS], p, NULL, &e);
+}
+
+/* Runs one counting DELETE and reports how many rows it removed. */
+static int
+housekeeping(struct job *j, int st, const char *what, json_t **result,
+    struct err *e)
+{
+	json_t	*row;
+
+	if (db_one(j->db, j->arena, &jobkind_stmts[st], NULL, &row, e) != 0)
+		return e->code;
+	*result = json_pack("{s:O}", what, json_object_get(row, "n"));
+	return 0;
+}
+
+static int
+job_expire_idempotency(struct job *j, json_t **res, struct err *e)
+{
+	return housekeeping(j, ST_IDEM, "idempotency_keys_deleted", res, e);
+}
+
+static int
+job_expire_sessions(struct job *j, json_t **res, struct err *e)
+{
+	return housekeeping(j, ST_SESSIONS, "sessions_deleted", res, e);
+}
+
+static int
+job_purge_jobs(struct job *j, json_t **res, struct err *e)
+{
+	return housekeeping(j, ST_JOBS, "jobs_deleted", res, e);
+}
+
+/* Fails on purpose: lets tests and operators see retries and dead jobs. */
+static int
+job_fail(struct job *j, json_t **res, struct err *e)
+{
+	const char	*msg;
+
+	msg = json_string_value(json_object_get(j->args, "message"));
+	return err_set(e, ERR_INTERNAL, "%s", msg != NULL ? msg :
+	    "this job always fails");
+}
+
+static const struct {
+	const char	*kind;
+	int		(*run)(struct job *, json_t **, struct err *);
+	int		 every;		/* seconds; 0 = not recurring */
+} kinds[] = {
+	{ "expire_idempotency_keys", job_expire_idempotency, 3600 },
+	{ "expire_sessions", job_expire_sessions, 3600 },
+	{ "purge_finished_jobs", job_purge_jobs, 86400 },
+	{ "always_fail", job_fail, 0 },
+};
+
+#define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
+
+void
+jobs_register(void)
+{
+	db_register(jobkind_stmts, sizeof(jobkind_stmts) /
+	    sizeof(jobkind_stmts[0]));
+}
+
+int
+jobs_dispatch(struct job *j, json_t **result, struct err *e)
+{
+	size_t	i;
+
+	for (i = 0; i < NKINDS; i++)
+		if (strcmp(kinds[i].kind, j->kind) == 0)
+			return kinds[i].run(j, result, e);
+	return err_set(e, ERR_INVALID, "unknown job kind \"%s\"", j->kind);
+}
+
+int
+jobs_schedule_recurring(struct db *db, struct arena *a, struct err *e)
+{
+	const char	*p[2];
+	size_t		 i;
+
+	for (i = 0; i < NKINDS; i++) {
+		if (kinds[i].every == 0)
+			continue;
+		p[0] = kinds[i].kind;
+		p[1] = arena_printf(a, "%d", kinds[i].every);
+		if (db_exec(db, a, &jobkind_stmts[ST_RECURRING], p, NULL,
+		    e) != 0)
+			return e->code;
+	}
+	return 0;
+}

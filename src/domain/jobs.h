@@ -1,0 +1,36 @@
+/*
+ * jobs.h -- background job kinds and their handlers.
+ *
+ * A handler gets the job (its args as JSON, the attempt number, the
+ * database and an arena reset after the job) and returns 0 with an
+ * optional result, or an error code with err filled: the worker retries
+ * with backoff and finally marks the job dead with the message.
+ */
+#ifndef PY_DOMAIN_JOBS_H
+#define PY_DOMAIN_JOBS_H
+
+#include <jansson.h>
+
+struct arena;
+struct db;
+struct err;
+
+struct job {
+	long long	 id;
+	const char	*kind;
+	json_t		*args;
+	int		 attempt;
+	struct db	*db;
+	struct arena	*arena;
+};
+
+/* Runs the handler for job->kind; unknown kinds are an error. */
+int	jobs_dispatch(struct job *, json_t **result, struct err *);
+/* Registers the statements the handlers use. */
+void	jobs_register(void);
+/* Queues every recurring job that is not queued yet. */
+int	jobs_schedule_recurring(struct db *, struct arena *, struct err *);
+/* Sets progress (0-100) and a note that pages can show. */
+void	jobs_progress(struct job *, int percent, const char *note);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * req.h -- the request, the route table and the handler contract.
+ *
+ * By the time a handler runs, the framework has parsed the request,
+ * authenticated the caller, checked the route's role and scope, validated
+ * path, query and body parameters into r->args, and (for unsafe methods)
+ * opened the transaction.  A handler reads r->args, talks to the database
+ * through r->db, fills r->out (JSON answer or page view) and returns 0 or
+ * an error code with r->err filled.  It never writes to the socket.
+ */
+#ifndef PY_REQ_H
+#define PY_REQ_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct arena;
+struct config;
+struct db;
+struct secret;
+struct req;
+
+/* Roles as bits so a route can name several. */
+#define ROLE_OWNER	0x01
+#define ROLE_STAFF	0x02
+#define ROLE_ACCOUNTANT	0x04
+#define ROLE_ANY	(ROLE_OWNER | ROLE_STAFF | ROLE_ACCOUNTANT)
+#define ROLE_PUBLIC	0x80	/* no login needed */
+
+/* Route flags. */
+#define ROUTE_PAGE	0x01	/* answers HTML from a template */
+#define ROUTE_IDEMPOTENT 0x02	/* honours Idempotency-Key */
+#define ROUTE_NO_TX	0x04	/* unsafe method that manages its own writes */
+#define ROUTE_NO_DB	0x08	/* answers without the database */
+#define ROUTE_FORM	0x10	/* body is a urlencoded form, not JSON */
+#define ROUTE_RAW	0x20	/* handler sets content type and body itself */
+
+enum param_in { IN_PATH, IN_QUERY, IN_BODY };
+enum param_type { P_INT, P_STR, P_BOOL, P_ENUM, P_STRLIST, P_ANY };
+
+struct param {
+	const char	*name;
+	enum param_in	 in;
+	enum param_type	 type;
+	int		 required;
+	long long	 min;		/* P_INT: value; P_STR: length */
+	long long	 max;
+	const char	*choices;	/* P_ENUM and P_STRLIST: "a|b|c" */
+};
+
+struct route {
+	const char		*method;
+	const char		*path;	/* "/api/v1/apikeys/{id}/revoke" */
+	int			(*handler)(struct req *);
+	unsigned		 roles;
+	unsigned		 flags;
+	const struct param	*params;	/* ends with a NULL name */
+	const char		*template;	/* ROUTE_PAGE: template name */
+};
+
+struct stmt;
+
+struct resource {
+	const char		*name;
+	const struct route	*routes;
+	size_t			 nroutes;
+	const struct stmt	*stmts;		/* prepared at connect */
+	size_t			 nstmts;
+};
+
+enum auth_kind { AUTH_NONE, AUTH_COOKIE, AUTH_BEARER, AUTH_APIKEY };
+
+struct principal {
+	enum auth_kind	 kind;
+	long long	 user_id;
+	const char	*username;
+	unsigned	 role;		/* one ROLE_ bit */
+	const char	*role_name;
+	const char	*locale;	/* user's choice or NULL */
+	const char	*session_id;	/* cookie and bearer logins */
+	int		 can_write;	/* API keys without the write scope: 0 */
+	long long	 apikey_id;
+};
+
+struct kv {
+	const char	*key;
+	const char	*val;
+};
+
+struct req {
+	struct arena		*arena;
+	const struct config	*cfg;
+	const struct secret	*secret;
+	struct db		*db;
+
+	/* Parsed request. */
+	const char		*method;
+	const char		*uri;
+	const char		*path;
+	const char		*query;
+	const char		*request_id;
+	const char		*remote_addr;
+	const char		*user_agent;
+	const char		*accept_language;
+	const char		*content_type;
+	const char		*authorization;
+	const char		*csrf_header;
+	const char		*cookie_header;
+	const char		*idem_key;
+	const char		*body;
+	size_t			 body_len;
+	struct kv		*cookies;
+	size_t			 ncookies;
+	json_t			*input;		/* JSON or form body, or NULL */
+	json_t			*args;		/* validated parameters */
+
+	/* Resolved by the framework. */
+	const struct route	*route;
+	int			 route_index;
+	struct principal	 who;
+	const char		*lang;
+
+	/* The answer. */
+	int			 status;
+	json_t			*out;		/* JSON body or page view */
+	const char		*template;	/* overrides route->template */
+	const char		*location;	/* redirect target */
+	const char		*content_type_out;
+	struct buf		 headers;	/* extra header lines */
+	struct buf		 body_out;	/* ROUTE_RAW handlers */
+	struct err		 err;
+};
+
+/* Accessors for validated parameters (absent optional ones: def / NULL). */
+long long	 req_int(struct req *, const char *, long long def);
+const char	*req_str(struct req *, const char *);
+int		 req_bool(struct req *, const char *, int def);
+int		 req_has(struct req *, const char *);
+
+/* Answer helpers for handlers. */
+void		 req_json(struct req *, int status, json_t *body);
+void		 req_redirect(struct req *, const char *location);
+void		 req_header(struct req *, const char *name, const char *val);
+void		 req_cookie(struct req *, const char *name, const char *val,
+		    long max_age, int http_only);
+const char	*req_cookie_get(struct req *, const char *name);
+/* Sets a one-shot flash message (catalog key) shown on the next page. */
+void		 req_flash(struct req *, const char *kind, const char *key);
+/* A small text for a catalog key in the request's language. */
+const char	*req_t(struct req *, const char *key);
+
+/* Writes an audit row in the request's transaction. */
+int		 req_audit(struct req *, const char *action, const char *entity,
+		    const char *entity_id, json_t *before, json_t *after);
+
+/* Publishes a JSON event to a live channel (best effort, logged). */
+void		 req_publish(struct req *, const char *channel, json_t *event);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * pages.c -- the navigation pages that have no resource of their own yet:
+ * dashboard, orders, production, printers, inventory, products, quotes,
+ * reports and settings.  Each renders its template with the base view;
+ * the templates say what will appear there.
+ */
+#include "http/req.h"
+
+static int
+pages_show(struct req *r)
+{
+	return 0;
+}
+
+#define PAGE(path, tpl, roles) \
+	{ "GET", path, pages_show, roles, ROUTE_PAGE, NULL, tpl }
+
+static const struct route pages_routes[] = {
+	PAGE("/", "pages/dashboard", ROLE_ANY),
+	PAGE("/orders", "pages/orders", ROLE_ANY),
+	PAGE("/production", "pages/production", ROLE_OWNER | ROLE_STAFF),
+	PAGE("/printers", "pages/printers", ROLE_OWNER | ROLE_STAFF),
+	PAGE("/inventory", "pages/inventory", ROLE_ANY),
+	PAGE("/products", "pages/products", ROLE_ANY),
+	PAGE("/quotes", "pages/quotes", ROLE_ANY),
+	PAGE("/reports", "pages/reports", ROLE_ANY),
+	PAGE("/settings", "settings/index", ROLE_ANY),
+};
+
+const struct resource pages_resource = {
+	"pages", pages_routes, sizeof(pages_routes) / sizeof(pages_routes[0]),
+	NULL, 0,
+};
