@@ -19,7 +19,7 @@ struct arena_block {
 	struct arena_block	*next;
 	size_t			 size;
 	size_t			 used;
-	unsigned char		 data[];
+	unsigned char		 data[] __attribute__((aligned(ARENA_ALIGN)));
 };
 
 struct arena_defer {

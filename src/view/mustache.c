@@ -20,7 +20,6 @@
  *    so the C stack it needs is bounded; it visits at most
  *    MUSTACHE_MAX_STEPS nodes, so it always ends.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
