@@ -23,6 +23,7 @@
 #include "cmd/cmd.h"
 #include "db/db.h"
 #include "domain/jobs.h"
+#include "integrations/live.h"
 
 static volatile sig_atomic_t	stop;
 
@@ -88,8 +89,9 @@ run_one(struct db *db, struct arena *a, const char *me)
 	struct err	 e = { 0 };
 	struct job	 job;
 	json_t		*row, *result;
-	const char	*p[4], *state, *every, *ukey;
+	const char	*p[4], *state = "failed", *every, *ukey;
 	char		*dump;
+	json_t		*live_event;
 	int		 rc;
 
 	if (db_one(db, a, &jobs_stmts[ST_CLAIM], &me, &row, &e) != 0 ||
@@ -123,15 +125,19 @@ run_one(struct db *db, struct arena *a, const char *me)
 		    NULL);
 	} else {
 		p[1] = e.message;
-		state = "?";
 		if (db_one(db, a, &jobs_stmts[ST_RETRY], p, &row, &e) == 0 &&
 		    row != NULL)
-			state = json_string_value(json_object_get(row,
-			    "state"));
+			state = arena_strdup(a, json_string_value(
+			    json_object_get(row, "state")));
 		log_kv(LOG_WARN, "job failed", "job_id", p[0], "kind",
 		    job.kind, "error", p[1], "now", state, NULL);
 	}
 	json_decref(result);
+	live_event = json_pack("{s:s, s:I, s:s, s:s}", "type", "job", "id",
+	    (json_int_t)job.id, "kind", job.kind, "state", rc == 0 ? "done" :
+	    state);
+	live_publish("jobs", live_event);
+	json_decref(live_event);
 	/* A recurring job queues its next run whatever this one did. */
 	if (every != NULL) {
 		p[0] = job.kind;
@@ -168,6 +174,7 @@ jobs_run(struct cmd_ctx *c, int argc, char **argv)
 	if (db_connect(db, &e) != 0 && e.code != ERR_UNAVAILABLE)
 		return cmd_fail("%s", e.message);
 	a = arena_new(64 * 1024);
+	live_init(c->cfg.nchan_publish_url);
 	if (jobs_schedule_recurring(db, a, &e) != 0)
 		log_kv(LOG_WARN, "cannot queue recurring jobs", "error",
 		    e.message, NULL);

@@ -34,6 +34,7 @@
 #include "http/req.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "integrations/live.h"
 #include "view/view.h"
 
 #define OUT_MAX		(16 * 1024 * 1024)
@@ -89,6 +90,7 @@ server_prepare(struct app *app, struct err *e)
 		return e->code;
 	for (i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
 		db_register(mine[i], 1);
+	live_init(app->cfg->nchan_publish_url);
 	for (i = 0; i < nresources; i++)
 		if (resources[i]->nstmts > 0)
 			db_register(resources[i]->stmts, resources[i]->nstmts);
@@ -244,6 +246,12 @@ req_audit(struct req *r, const char *action, const char *entity,
 	return db_exec(r->db, r->arena, &st_audit, p, NULL, &r->err);
 }
 
+void
+req_publish(struct req *r, const char *channel, json_t *event)
+{
+	live_publish(channel, event);
+}
+
 /* ---- the request path ---- */
 
 static int
@@ -276,25 +284,47 @@ error_json(const struct err *e)
 	return json_pack("{s:o}", "error", o);
 }
 
+/*
+ * The page key of a template: its last path part, except that a folder's
+ * "index" is the folder ("settings/index" -> "settings").
+ */
+static const char *
+page_key(struct req *r, const char *tpl, int *in_settings)
+{
+	const char	*slash;
+
+	*in_settings = strncmp(tpl, "settings/", 9) == 0;
+	if ((slash = strrchr(tpl, '/')) == NULL)
+		return tpl;
+	if (strcmp(slash + 1, "index") == 0)
+		return arena_strndup(r->arena, tpl, (size_t)(slash - tpl));
+	return slash + 1;
+}
+
 /* The base view every page gets (see docs/ui.md). */
 static json_t *
 page_view(struct req *r)
 {
 	json_t		*v;
 	const char	*flash, *dot, *page;
-	char		 navkey[64];
+	int		 in_settings;
 
 	v = json_object();
 	json_object_set(v, "t", view_catalog(the_app->view, r->lang));
 	json_object_set_new(v, "lang", json_string(r->lang));
+	json_object_set_new(v, arena_printf(r->arena, "lang_%s", r->lang),
+	    json_true());
 	json_object_set_new(v, "version", json_string(the_app->version));
-	json_object_set_new(v, "live_url", json_string("/live/sub/dashboard"));
 	if (r->who.kind != AUTH_NONE) {
-		json_object_set_new(v, "user", json_pack("{s:I, s:s, s:s}",
+		json_object_set_new(v, "user", json_pack("{s:I, s:s, s:s, s:s}",
 		    "id", (json_int_t)r->who.user_id, "username",
-		    r->who.username, "role", r->who.role_name));
+		    r->who.username, "role", r->who.role_name, "role_label",
+		    req_t(r, arena_printf(r->arena, "role_%s",
+		    r->who.role_name))));
 		json_object_set_new(v, "is_owner",
 		    json_boolean(r->who.role == ROLE_OWNER));
+		json_object_set_new(v, "live_url",
+		    json_string("/live/sub/dashboard"));
 	}
 	if (r->who.session_id != NULL)
 		json_object_set_new(v, "csrf", json_string(auth_csrf_token(
@@ -307,15 +337,16 @@ page_view(struct req *r)
 		    req_t(r, dot + 1)));
 		req_cookie(r, "py_flash", "", 0, 1);
 	}
-	page = r->route != NULL && r->route->template != NULL ?
-	    r->route->template : "error";
-	if ((dot = strrchr(page, '/')) != NULL)
-		page = dot + 1;
+	page = page_key(r, r->route != NULL && r->route->template != NULL &&
+	    r->err.code == ERR_OK ? r->route->template : "error",
+	    &in_settings);
 	json_object_set_new(v, "page", json_string(page));
-	snprintf(navkey, sizeof(navkey), "nav_%s", page);
-	json_object_set_new(v, navkey, json_true());
+	json_object_set_new(v, arena_printf(r->arena, "nav_%s", page),
+	    json_true());
+	if (in_settings)
+		json_object_set_new(v, "nav_settings", json_true());
 	json_object_set_new(v, "title", json_string(req_t(r,
-	    arena_printf(r->arena, "nav_%s", page))));
+	    arena_printf(r->arena, "page_%s", page))));
 	arena_defer(r->arena, json_decref_cb, v);
 	return v;
 }

@@ -223,6 +223,8 @@ auth_login_form(struct req *r)
 		auth_login_page(r);
 		json_object_set_new(r->out, "error",
 		    json_string(req_t(r, why)));
+		json_object_set_new(r->out, "username",
+		    json_string(req_str(r, "username")));
 		r->status = 200;
 		return 0;
 	}

@@ -7,6 +7,7 @@
 extern const struct resource	apikeys_resource;
 extern const struct resource	auth_resource;
 extern const struct resource	health_resource;
+extern const struct resource	jobs_resource;
 extern const struct resource	pages_resource;
 extern const struct resource	users_resource;
 
@@ -15,6 +16,7 @@ const struct resource *const resources[] = {
 	&auth_resource,
 	&users_resource,
 	&apikeys_resource,
+	&jobs_resource,
 	&pages_resource,
 };
 

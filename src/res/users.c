@@ -89,12 +89,17 @@ users_create(struct req *r)
 static int
 users_page(struct req *r)
 {
-	json_t		*rows;
+	json_t		*rows, *row;
 	const char	*p[2] = { "500", "0" };
+	size_t		 i;
 
 	if (db_exec(r->db, r->arena, &users_stmts[ST_LIST], p, &rows,
 	    &r->err) != 0)
 		return r->err.code;
+	json_array_foreach(rows, i, row)
+		json_object_set_new(row, "role_label", json_string(req_t(r,
+		    arena_printf(r->arena, "role_%s", json_string_value(
+		    json_object_get(row, "role"))))));
 	r->out = json_pack("{s:O}", "users", rows);
 	return 0;
 }

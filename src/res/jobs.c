@@ -1,0 +1,109 @@
+/*
+ * jobs.c -- background jobs as people see them: GET /api/v1/jobs (with
+ * ?state=), GET /api/v1/jobs/{id} (progress for a page to show), and
+ * POST /api/v1/jobs/{id}/retry to give a dead job another go.
+ */
+#include "core/arena.h"
+#include "db/db.h"
+#include "http/req.h"
+
+static const struct stmt jobs_res_stmts[] = {
+	{ "jobs_list",
+	  "SELECT id, kind, state::text AS state, attempts, max_attempts, "
+	  "progress, progress_note, last_error, run_at, created_at, "
+	  "finished_at, every_seconds FROM jobs WHERE $1::text IS NULL OR "
+	  "state::text = $1 ORDER BY id DESC LIMIT $2 OFFSET $3", 3 },
+	{ "jobs_count",
+	  "SELECT count(*) AS n FROM jobs WHERE $1::text IS NULL OR "
+	  "state::text = $1", 1 },
+	{ "jobs_show",
+	  "SELECT id, kind, args, state::text AS state, attempts, "
+	  "max_attempts, progress, progress_note, last_error, result, run_at, "
+	  "created_at, finished_at, every_seconds FROM jobs WHERE id = $1", 1 },
+	{ "jobs_retry_dead",
+	  "UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), "
+	  "last_error = NULL, finished_at = NULL WHERE id = $1 AND state = "
+	  "'dead' RETURNING id, kind, state::text AS state", 1 },
+};
+
+enum { ST_LIST, ST_COUNT, ST_SHOW, ST_RETRY };
+
+static int
+jobs_list(struct req *r)
+{
+	json_t		*rows, *cnt;
+	const char	*p[3];
+
+	p[0] = req_str(r, "state");
+	p[1] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
+	p[2] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
+	if (db_exec(r->db, r->arena, &jobs_res_stmts[ST_LIST], p, &rows,
+	    &r->err) != 0 || db_one(r->db, r->arena,
+	    &jobs_res_stmts[ST_COUNT], p, &cnt, &r->err) != 0)
+		return r->err.code;
+	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
+	    json_object_get(cnt, "n")));
+	return 0;
+}
+
+static int
+jobs_show(struct req *r)
+{
+	json_t		*row;
+	const char	*p;
+
+	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+	if (db_one(r->db, r->arena, &jobs_res_stmts[ST_SHOW], &p, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (row == NULL)
+		return err_set(&r->err, ERR_NOT_FOUND, "no such job");
+	req_json(r, 200, json_incref(row));
+	return 0;
+}
+
+static int
+jobs_retry(struct req *r)
+{
+	json_t		*row;
+	const char	*p;
+
+	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+	if (db_one(r->db, r->arena, &jobs_res_stmts[ST_RETRY], &p, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (row == NULL) {
+		err_set(&r->err, ERR_CONFLICT, "only a dead job can be retried");
+		err_hint(&r->err, "GET /api/v1/jobs/%s shows its state", p);
+		return ERR_CONFLICT;
+	}
+	if (req_audit(r, "retry", "job", p, NULL, row) != 0)
+		return r->err.code;
+	req_json(r, 200, json_incref(row));
+	return 0;
+}
+
+static const struct param list_params[] = {
+	{ "state", IN_QUERY, P_ENUM, 0, 0, 0, "queued|running|done|dead" },
+	{ "limit", IN_QUERY, P_INT, 0, 1, 500, NULL },
+	{ "offset", IN_QUERY, P_INT, 0, 0, 1000000000, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL },
+};
+static const struct param id_params[] = {
+	{ "id", IN_PATH, P_INT, 1, 1, 9223372036854775807LL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct route jobs_routes[] = {
+	{ "GET", "/api/v1/jobs", jobs_list, ROLE_OWNER | ROLE_STAFF, 0,
+	    list_params, NULL },
+	{ "GET", "/api/v1/jobs/{id}", jobs_show, ROLE_ANY, 0, id_params,
+	    NULL },
+	{ "POST", "/api/v1/jobs/{id}/retry", jobs_retry, ROLE_OWNER, 0,
+	    id_params, NULL },
+};
+
+const struct resource jobs_resource = {
+	"jobs", jobs_routes, sizeof(jobs_routes) / sizeof(jobs_routes[0]),
+	jobs_res_stmts, sizeof(jobs_res_stmts) / sizeof(jobs_res_stmts[0]),
+};
