@@ -72,9 +72,13 @@ worker_main(struct cmd_ctx *c, int fd)
 {
 	struct app	 app;
 	struct err	 e = { 0 };
+	sigset_t	 none;
 	char		 prefix[64];
 
 	worker_stop = 0;
+	/* The master forks with signals blocked; a worker wants them all. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	set_handler(SIGTERM, on_worker_signal, 0);
 	set_handler(SIGINT, SIG_IGN, 0);
 	set_handler(SIGHUP, on_worker_signal, 0);

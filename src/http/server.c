@@ -517,9 +517,8 @@ idem_claim(struct req *r, const char **hash)
 		return -1;
 	}
 	r->status = (int)json_integer_value(json_object_get(row, "status"));
-	r->content_type_out = "application/json";
-	buf_addstr(&r->body_out, json_string_value(json_object_get(row,
-	    "response")));
+	req_json(r, r->status, json_loads(json_string_value(json_object_get(row,
+	    "response")), JSON_DECODE_ANY, NULL));
 	req_header(r, "Idempotent-Replayed", "true");
 	return 1;
 }

@@ -81,20 +81,32 @@ health_check(struct req *r)
 	    "checks", checks);
 }
 
+/* Only a good answer is cached: an outage shows at once, and so does recovery. */
 static int
 health_show(struct req *r)
 {
-	time_t	now;
+	json_t	*h;
+	time_t	 now;
 
 	now = time(NULL);
-	if (cached == NULL || now != cached_at) {
-		if (cached != NULL)
-			json_decref(cached);
-		cached = health_check(r);
-		cached_at = now;
+	if (cached != NULL && now == cached_at) {
+		req_json(r, 200, json_incref(cached));
+		return 0;
 	}
-	req_json(r, strcmp(json_string_value(json_object_get(cached,
-	    "status")), "down") == 0 ? 503 : 200, json_incref(cached));
+	if (cached != NULL)
+		json_decref(cached);
+	cached = NULL;
+	h = health_check(r);
+	if (strcmp(json_string_value(json_object_get(h, "status")), "down") ==
+	    0) {
+		req_header(r, "Retry-After", arena_printf(r->arena, "%ld",
+		    r->cfg->db_retry_after));
+		req_json(r, 503, h);
+		return 0;
+	}
+	cached = json_incref(h);
+	cached_at = now;
+	req_json(r, 200, h);
 	return 0;
 }
 
@@ -114,7 +126,8 @@ health_openapi(struct req *r)
 }
 
 static const struct route health_routes[] = {
-	{ "GET", "/api/v1/health", health_show, ROLE_PUBLIC, 0, NULL, NULL },
+	{ "GET", "/api/v1/health", health_show, ROLE_PUBLIC, ROUTE_NO_DB,
+	    NULL, NULL },
 	{ "GET", "/metrics", health_metrics, ROLE_PUBLIC,
 	    ROUTE_NO_DB | ROUTE_RAW, NULL, NULL },
 	{ "GET", "/api/v1/openapi.json", health_openapi, ROLE_PUBLIC,

@@ -90,7 +90,7 @@ def test_job_events_reach_live_subscribers(api, server):
                           headers={"Accept": "text/event-stream"}) as r:
             assert r.status_code == 200
             ready.set()
-            for line in r.iter_lines(decode_unicode=True):
+            for line in r.iter_lines(chunk_size=1, decode_unicode=True):
                 if line and line.startswith("data:"):
                     seen.append(line[5:].strip())
                     if "always_fail" in line:
