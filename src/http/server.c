@@ -599,6 +599,62 @@ render_ok(struct req *r)
 	    json_object()));
 }
 
+/*
+ * A form that failed validation or hit a conflict is shown again: the GET
+ * handler of the same path fills the page, and the view gets the message
+ * as an error flash, the per-field messages as `errors` and the submitted
+ * values (never passwords or the CSRF token) as `form`.  Returns 0 when
+ * the page was rendered.
+ */
+static int
+form_redisplay(struct req *r)
+{
+	const struct route	*post = r->route, *get;
+	struct err		 saved;
+	const char		*allow, *key;
+	json_t			*form, *val;
+	int			 idx, status;
+
+	if ((post->flags & (ROUTE_PAGE | ROUTE_FORM)) !=
+	    (ROUTE_PAGE | ROUTE_FORM) || (r->err.code != ERR_INVALID &&
+	    r->err.code != ERR_CONFLICT) || r->who.kind == AUTH_NONE)
+		return -1;
+	saved = r->err;
+	r->err.fields = NULL;
+	err_clear(&r->err);
+	if (router_match(r->arena, "GET", r->path, r->args, &idx, &allow,
+	    &r->err) != 0 || (get = router_entry((size_t)idx)->route) ==
+	    NULL || !(get->roles & r->who.role) || get->template == NULL ||
+	    strcmp(get->template, post->template) != 0) {
+		err_clear(&r->err);
+		r->err = saved;
+		return -1;
+	}
+	if (r->out != NULL)
+		json_decref(r->out);
+	r->out = NULL;
+	if (get->handler(r) != 0 || r->out == NULL) {
+		err_clear(&r->err);
+		r->err = saved;
+		return -1;
+	}
+	form = json_object();
+	json_object_foreach(r->input, key, val)
+		if (strcmp(key, "_csrf") != 0 && strstr(key, "password") ==
+		    NULL)
+			json_object_set(form, key, val);
+	json_object_set_new(r->out, "form", form);
+	if (saved.fields != NULL)
+		json_object_set(r->out, "errors", saved.fields);
+	json_object_set_new(r->out, "flash", json_pack("[{s:s, s:s}]", "kind",
+	    "error", "text", saved.message));
+	status = err_http_status(saved.code);
+	json_decref(saved.fields);
+	render_ok(r);
+	r->status = status;
+	return 0;
+}
+
 void
 server_handle(struct app *app, struct req *r)
 {
@@ -658,6 +714,8 @@ server_handle(struct app *app, struct req *r)
 	render_ok(r);
 	goto done;
 fail:
+	if (r->route != NULL && form_redisplay(r) == 0)
+		goto done;
 	render_error(r);
 done:
 	return;

@@ -152,6 +152,8 @@ apikeys_page_create(struct req *r)
 		json_array_append_new(scopes, json_string("write"));
 	if (json_array_size(scopes) == 0) {
 		json_decref(scopes);
+		err_set(&r->err, ERR_INVALID,
+		    "choose at least one scope (read or write)");
 		err_field(&r->err, "scope_read", "choose at least one scope");
 		return ERR_INVALID;
 	}

@@ -10,9 +10,9 @@
  *     (or the form itself) has a data-confirm="question" attribute;
  *   - copies secrets shown once (data-copy="#selector") to the clipboard;
  *   - preselects the current language in select[data-current];
- *   - keeps the navigation <details> open on wide screens in browsers that
- *     cannot style ::details-content, and closes the menu on Escape or a
- *     click elsewhere on narrow screens.
+ *   - keeps the navigation <details> open on wide screens (CSS shows it
+ *     there anyway; the open attribute makes it reachable by keyboard), and
+ *     closes the menu on Escape or a click elsewhere on narrow screens.
  */
 (function () {
   'use strict';
@@ -20,8 +20,6 @@
   var FLASH_OK_MS = 6000;
   var BODY_ATTRS = ['hx-headers', 'data-live-url', 'class'];
   var wide = window.matchMedia('(min-width: 48em)');
-  var cssOpensDetails = !!(window.CSS && CSS.supports &&
-    CSS.supports('selector(::details-content)'));
   var seen = typeof WeakSet === 'function' ? new WeakSet() : null;
 
   function once(el) {
@@ -126,7 +124,9 @@
   function syncMenu() {
     var m = menu();
     if (!m) return;
-    if (!cssOpensDetails && wide.matches) {
+    /* Opened for real, not only styled open: the contents of a closed
+       <details> are skipped by keyboard focus and assistive tools. */
+    if (wide.matches) {
       m.open = true;
       autoOpened = true;
     } else if (autoOpened) {

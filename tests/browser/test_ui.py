@@ -1,8 +1,12 @@
 """What a person does in the web UI, in a real headless Chromium."""
+import json
+from pathlib import Path
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+GERMAN = json.loads((Path(__file__).resolve().parents[2] / "templates/i18n/de.json").read_text())
 NAV = ["dashboard", "orders", "production", "printers", "inventory", "products",
        "quotes", "reports", "settings"]
 
@@ -69,7 +73,7 @@ def test_switching_language_to_german_and_back(browser, base_url, make_user):
     select.find_element(By.XPATH, "./ancestor::form").submit()
     wait(browser).until(lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de")
     open_menu_if_collapsed(browser)
-    assert browser.find_element(By.ID, "nav-orders").text.strip() == "Aufträge"
+    assert browser.find_element(By.ID, "nav-orders").text.strip() == GERMAN["nav_orders"]
     select = browser.find_element(By.CSS_SELECTOR, "[data-testid=language-select]")
     select.find_element(By.CSS_SELECTOR, "option[value=en]").click()
     select.find_element(By.XPATH, "./ancestor::form").submit()
@@ -90,7 +94,7 @@ def test_api_key_is_created_shown_once_and_revoked(browser, base_url, make_user,
     browser.get(base_url + "/settings/apikeys")
     form = browser.find_element(By.CSS_SELECTOR, "form[action='/settings/apikeys']")
     form.find_element(By.NAME, "name").send_keys("browser key")
-    form.find_element(By.NAME, "scope_read").click()
+    assert form.find_element(By.NAME, "scope_read").is_selected()  # read is the default
     form.submit()
     wait(browser).until(lambda b: re.search(r"pyk_[A-Za-z0-9_-]{20,}", b.page_source))
     key = re.search(r"pyk_[A-Za-z0-9_-]{20,}", browser.page_source).group(0)
@@ -120,3 +124,17 @@ def test_pages_fit_a_375px_phone(browser, base_url, make_user):
             assert overflow <= 0, (path, overflow)
     finally:
         browser.set_window_size(1280, 900)
+
+
+def test_invalid_form_comes_back_with_the_errors_and_the_values(browser, base_url, make_user):
+    name, password, _ = make_user("staff")
+    log_in(browser, base_url, name, password)
+    browser.get(base_url + "/settings/apikeys")
+    form = browser.find_element(By.CSS_SELECTOR, "form[action='/settings/apikeys']")
+    form.find_element(By.NAME, "name").send_keys("no scopes")
+    form.find_element(By.NAME, "scope_read").click()  # now nothing is chosen
+    form.submit()
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=flash]")))
+    assert "scope" in browser.find_element(By.CSS_SELECTOR, "[data-testid=flash]").text.lower()
+    form = browser.find_element(By.CSS_SELECTOR, "form[action='/settings/apikeys']")
+    assert form.find_element(By.NAME, "name").get_attribute("value") == "no scopes"
