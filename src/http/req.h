@@ -51,6 +51,15 @@ struct param {
 	const char	*choices;	/* P_ENUM and P_STRLIST: "a|b|c" */
 };
 
+/* Rules many routes share. */
+#define PARAM_END	{ NULL, 0, 0, 0, 0, 0, NULL }
+#define PARAM_PAGE	{ "limit", IN_QUERY, P_INT, 0, 1, 500, NULL }, \
+			{ "offset", IN_QUERY, P_INT, 0, 0, 1000000000, NULL }
+/* A positive {id} in the path: the whole rule list of most item routes. */
+extern const struct param	params_id[];
+/* ?limit= and ?offset= alone: the rule list of plain list routes. */
+extern const struct param	params_page[];
+
 struct route {
 	const char		*method;
 	const char		*path;	/* "/api/v1/apikeys/{id}/revoke" */

@@ -6,6 +6,7 @@
  * pre-split paths is fast enough and keeps the code obvious.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,15 @@ struct compiled {
 	const char		*segs[MAX_SEGS];
 	size_t			 seglen[MAX_SEGS];
 	int			 nsegs;
+};
+
+const struct param params_id[] = {
+	{ "id", IN_PATH, P_INT, 1, 1, INT64_MAX, NULL },
+	PARAM_END,
+};
+const struct param params_page[] = {
+	PARAM_PAGE,
+	PARAM_END,
 };
 
 static struct compiled	table[MAX_ROUTES];

@@ -184,17 +184,13 @@ apikeys_page_revoke(struct req *r)
 static const struct param create_params[] = {
 	{ "name", IN_BODY, P_STR, 1, 1, 100, NULL },
 	{ "scopes", IN_BODY, P_STRLIST, 1, 1, 2, "read|write" },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
+	PARAM_END,
 };
 static const struct param form_params[] = {
 	{ "name", IN_BODY, P_STR, 1, 1, 100, NULL },
 	{ "scope_read", IN_BODY, P_BOOL, 0, 0, 0, NULL },
 	{ "scope_write", IN_BODY, P_BOOL, 0, 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
-};
-static const struct param id_params[] = {
-	{ "id", IN_PATH, P_INT, 1, 1, 9223372036854775807LL, NULL },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
+	PARAM_END,
 };
 
 static const struct route apikeys_routes[] = {
@@ -202,13 +198,13 @@ static const struct route apikeys_routes[] = {
 	{ "POST", "/api/v1/apikeys", apikeys_create, ROLE_ANY,
 	    ROUTE_IDEMPOTENT, create_params, NULL },
 	{ "POST", "/api/v1/apikeys/{id}/revoke", apikeys_revoke, ROLE_ANY, 0,
-	    id_params, NULL },
+	    params_id, NULL },
 	{ "GET", "/settings/apikeys", apikeys_page, ROLE_ANY, ROUTE_PAGE,
 	    NULL, "settings/apikeys" },
 	{ "POST", "/settings/apikeys", apikeys_page_create, ROLE_ANY,
 	    ROUTE_PAGE | ROUTE_FORM, form_params, "settings/apikeys" },
 	{ "POST", "/settings/apikeys/{id}/revoke", apikeys_page_revoke,
-	    ROLE_ANY, ROUTE_PAGE | ROUTE_FORM, id_params, "settings/apikeys" },
+	    ROLE_ANY, ROUTE_PAGE | ROUTE_FORM, params_id, "settings/apikeys" },
 };
 
 const struct resource apikeys_resource = {

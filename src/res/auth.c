@@ -247,18 +247,18 @@ auth_logout_form(struct req *r)
 static const struct param login_params[] = {
 	{ "username", IN_BODY, P_STR, 1, 1, 64, NULL },
 	{ "password", IN_BODY, P_STR, 1, 1, 1024, NULL },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
+	PARAM_END,
 };
 static const struct param login_form_params[] = {
 	{ "username", IN_BODY, P_STR, 1, 1, 64, NULL },
 	{ "password", IN_BODY, P_STR, 1, 1, 1024, NULL },
 	{ "next", IN_BODY, P_STR, 0, 0, 512, NULL },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
+	PARAM_END,
 };
 static const struct param login_page_params[] = {
 	{ "lang", IN_QUERY, P_ENUM, 0, 0, 0, "en|de" },
 	{ "next", IN_QUERY, P_STR, 0, 0, 512, NULL },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
+	PARAM_END,
 };
 
 static const struct route auth_routes[] = {

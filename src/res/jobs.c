@@ -85,22 +85,17 @@ jobs_retry(struct req *r)
 
 static const struct param list_params[] = {
 	{ "state", IN_QUERY, P_ENUM, 0, 0, 0, "queued|running|done|dead" },
-	{ "limit", IN_QUERY, P_INT, 0, 1, 500, NULL },
-	{ "offset", IN_QUERY, P_INT, 0, 0, 1000000000, NULL },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
-};
-static const struct param id_params[] = {
-	{ "id", IN_PATH, P_INT, 1, 1, 9223372036854775807LL, NULL },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
+	PARAM_PAGE,
+	PARAM_END,
 };
 
 static const struct route jobs_routes[] = {
 	{ "GET", "/api/v1/jobs", jobs_list, ROLE_OWNER | ROLE_STAFF, 0,
 	    list_params, NULL },
-	{ "GET", "/api/v1/jobs/{id}", jobs_show, ROLE_ANY, 0, id_params,
+	{ "GET", "/api/v1/jobs/{id}", jobs_show, ROLE_ANY, 0, params_id,
 	    NULL },
 	{ "POST", "/api/v1/jobs/{id}/retry", jobs_retry, ROLE_OWNER, 0,
-	    id_params, NULL },
+	    params_id, NULL },
 };
 
 const struct resource jobs_resource = {

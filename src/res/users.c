@@ -141,24 +141,19 @@ users_language(struct req *r)
 	return 0;
 }
 
-static const struct param list_params[] = {
-	{ "limit", IN_QUERY, P_INT, 0, 1, 500, NULL },
-	{ "offset", IN_QUERY, P_INT, 0, 0, 1000000000, NULL },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
-};
 static const struct param create_params[] = {
 	{ "username", IN_BODY, P_STR, 1, 2, 32, NULL },
 	{ "role", IN_BODY, P_ENUM, 1, 0, 0, "owner|staff|accountant" },
 	{ "password", IN_BODY, P_STR, 0, 0, 1024, NULL },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
+	PARAM_END,
 };
 static const struct param lang_params[] = {
 	{ "lang", IN_BODY, P_ENUM, 1, 0, 0, "en|de" },
-	{ NULL, 0, 0, 0, 0, 0, NULL },
+	PARAM_END,
 };
 
 static const struct route users_routes[] = {
-	{ "GET", "/api/v1/users", users_list, ROLE_OWNER, 0, list_params,
+	{ "GET", "/api/v1/users", users_list, ROLE_OWNER, 0, params_page,
 	    NULL },
 	{ "POST", "/api/v1/users", users_create, ROLE_OWNER, 0, create_params,
 	    NULL },

@@ -10,6 +10,8 @@
 
 #include <check.h>
 
+#include "unit.h"
+
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -274,8 +276,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 failed;
 
 	s = suite_create("core");
 	tc = tcase_create("core");
@@ -293,9 +293,5 @@ main(void)
 	tcase_add_test(tc, test_passwords_hash_with_argon2id_and_verify);
 	tcase_add_test(tc, test_sha256_and_hmac_match_known_vectors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include <check.h>
+
+#include "unit.h"
 #include <jwt.h>
 
 #include "core/arena.h"
@@ -326,8 +328,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 failed;
 
 	s = suite_create("http");
 	tc = tcase_create("http");
@@ -343,9 +343,5 @@ main(void)
 	tcase_add_test(tc, test_yaml_becomes_json_with_typed_scalars);
 	tcase_add_test(tc, test_language_follows_accept_language_quality);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

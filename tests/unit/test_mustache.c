@@ -12,6 +12,8 @@
  * names the spec file and the case.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,9 +589,8 @@ main(void)
 {
 	Suite	*s;
 	TCase	*spec, *own;
-	SRunner	*sr;
 	size_t	 f;
-	int	 failed;
+	int	 rc;
 
 	load_specs();
 	s = suite_create("mustache");
@@ -613,11 +614,8 @@ main(void)
 	tcase_add_test(own, test_work_limit);
 	suite_add_tcase(s, own);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = unit_run(s);
 	for (f = 0; f < NSPEC_FILES; f++)
 		json_decref(roots[f]);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }
