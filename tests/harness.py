@@ -195,6 +195,10 @@ class Printyard:
         for d in (self.log_dir, self.sanitizer_dir, self.nginx_dir, self.files_dir):
             d.mkdir(exist_ok=True)
         self.socket = self.run_dir / "printyard.sock"
+        self._socket_dir = None
+        if len(str(self.socket)) > 100:  # a unix socket path has 107 bytes at most
+            self._socket_dir = Path(tempfile.mkdtemp(prefix="printyard-sock-"))
+            self.socket = self._socket_dir / "printyard.sock"
         self.config = self.run_dir / "printyard.conf"
         self.secret_file = self.run_dir / "secret.key"
         self.sql_dir = ROOT / "sql"
@@ -245,8 +249,6 @@ class Printyard:
         if not self.bin.exists():
             raise RuntimeError("no Printyard binary at %s: build it (scripts/check does) "
                                "or set PRINTYARD_BIN" % self.bin)
-        if len(str(self.socket)) > 100:
-            raise RuntimeError("run directory %s is too deep for a unix socket" % self.run_dir)
         _running.append(self)
         self.port = free_port()
         self.base_url = "http://127.0.0.1:%d" % self.port
@@ -269,8 +271,12 @@ class Printyard:
         self._wait_healthy(timeout)
         return self
 
-    def _wait_healthy(self, timeout):
+    def _wait_healthy(self, timeout, settle=15):
+        """Until GET /api/v1/health answers 200, and then (for up to `settle`
+        seconds more) until every check in it says ok: the jobs worker's first
+        heartbeat comes a moment after serve answers."""
         deadline = time.time() + timeout
+        settled = None
         last = None
         while time.time() < deadline:
             for s in (self.serve, self.jobs, self.nginx):
@@ -281,10 +287,18 @@ class Printyard:
                 r = requests.get(self.base_url + "/api/v1/health", timeout=5)
                 last = "%d %s" % (r.status_code, r.text[:300])
                 if r.status_code == 200:
-                    return
+                    settled = settled or time.time() + settle
+                    try:
+                        checks = r.json().get("checks", {}).values()
+                        if all(c.get("status") == "ok" for c in checks):
+                            return
+                    except (ValueError, AttributeError):
+                        return
+                    if time.time() > settled:
+                        return
             except requests.RequestException as e:
                 last = repr(e)
-            time.sleep(0.2)
+            time.sleep(0.1)
         raise RuntimeError("GET /api/v1/health did not answer 200 within %ds (last: %s)\n"
                            "serve.log:\n%s\njobs.log:\n%s\n%s" % (
                                timeout, last, tail(self.serve.log), tail(self.jobs.log),
@@ -311,6 +325,8 @@ class Printyard:
             except Exception:
                 pass
         self.exit_codes = codes
+        if self._socket_dir:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
         _running.remove(self)
         _finished.append(self)
         return codes

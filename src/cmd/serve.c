@@ -79,9 +79,9 @@ worker_main(struct cmd_ctx *c, int fd)
 	/* The master forks with signals blocked; a worker wants them all. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	set_handler(SIGTERM, on_worker_signal, 0);
+	set_handler(SIGTERM, on_worker_signal, 1);
 	set_handler(SIGINT, SIG_IGN, 0);
-	set_handler(SIGHUP, on_worker_signal, 0);
+	set_handler(SIGHUP, on_worker_signal, 1);
 	set_handler(SIGCHLD, SIG_DFL, 1);
 	set_handler(SIGPIPE, SIG_IGN, 1);
 	snprintf(prefix, sizeof(prefix), "proc=worker pid=%d", (int)getpid());

@@ -43,7 +43,7 @@ static const struct key keys[] = {
 	    "FastCGI socket: unix:/path or host:port" },
 	{ "workers", L(workers), "0", 0, 256, 0,
 	    "FastCGI worker processes (0 = number of cores)" },
-	{ "max_requests", L(max_requests), "10000", 0, 100000000, 0,
+	{ "max_requests", L(max_requests), "100000", 0, 100000000, 0,
 	    "requests before a worker is recycled (0 = never)" },
 	{ "secret_file", S(secret_file),
 	    LOCALSTATEDIR "/lib/printyard/secret.key", 0, 0, 0,

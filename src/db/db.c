@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -227,12 +228,6 @@ cell_json(PGresult *res, int row, int col)
 	}
 }
 
-static void
-json_decref_cb(void *p)
-{
-	json_decref(p);
-}
-
 static int
 result_rows(struct db *d, struct arena *a, PGresult *res, json_t **rows,
     struct err *e)
@@ -263,7 +258,7 @@ result_rows(struct db *d, struct arena *a, PGresult *res, json_t **rows,
 			    cell_json(res, r, c));
 		json_array_append_new(arr, obj);
 	}
-	arena_defer(a, json_decref_cb, arr);
+	arena_json(a, arr);
 	*rows = arr;
 	return 0;
 }

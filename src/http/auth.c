@@ -8,20 +8,23 @@
 #include <jwt.h>
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "core/crypto.h"
 #include "core/err.h"
 #include "db/db.h"
 #include "http/auth.h"
 
 static const struct stmt st_session = { "auth_session",
-	"SELECT u.id, u.username, u.role::text AS role, u.locale "
+	"SELECT u.id, u.username, u.role::text AS role, u.locale, "
+	"u.created_at, u.last_login_at "
 	"FROM sessions s JOIN users u ON u.id = s.user_id "
 	"WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL "
 	"AND s.expires_at > now() AND u.active", 2 };
 static const struct stmt st_apikey = { "auth_apikey",
 	"SELECT k.id AS key_id, 'write' = ANY (k.scopes) AS can_write, "
 	"k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute' "
-	"AS stale, u.id, u.username, u.role::text AS role, u.locale "
+	"AS stale, u.id, u.username, u.role::text AS role, u.locale, "
+	"u.created_at, u.last_login_at "
 	"FROM api_keys k JOIN users u ON u.id = k.user_id "
 	"WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND u.active", 1 };
 static const struct stmt st_apikey_used = { "auth_apikey_used",
@@ -162,6 +165,13 @@ who_from_row(struct req *r, json_t *row)
 	r->who.role_name = arena_strdup(r->arena, role);
 	r->who.role = strcmp(role, "owner") == 0 ? ROLE_OWNER :
 	    strcmp(role, "staff") == 0 ? ROLE_STAFF : ROLE_ACCOUNTANT;
+	r->who.user = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id",
+	    json_object_get(row, "id"), "username", json_object_get(row,
+	    "username"), "role", json_object_get(row, "role"), "locale",
+	    json_object_get(row, "locale"), "created_at", json_object_get(row,
+	    "created_at"), "last_login_at", json_object_get(row,
+	    "last_login_at"));
+	arena_json(r->arena, r->who.user);
 	if (json_is_string(json_object_get(row, "locale")))
 		r->who.locale = arena_strdup(r->arena,
 		    json_string_value(json_object_get(row, "locale")));

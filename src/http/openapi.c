@@ -6,18 +6,13 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "core/err.h"
 #include "parse/yaml.h"
 
 #define OPENAPI_MAX	(4 * 1024 * 1024)
 
 int	openapi_load(struct arena *, const char *, json_t **, struct err *);
-
-static void
-json_decref_cb(void *p)
-{
-	json_decref(p);
-}
 
 int
 openapi_load(struct arena *a, const char *path, json_t **out, struct err *e)
@@ -38,6 +33,6 @@ openapi_load(struct arena *a, const char *path, json_t **out, struct err *e)
 		err_detail(e, "in %s", path);
 		return rc;
 	}
-	arena_defer(a, json_decref_cb, *out);
+	arena_json(a, *out);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "core/err.h"
 #include "http/parse.h"
 #include "http/req.h"
@@ -96,12 +97,6 @@ http_urldecode(struct arena *a, const char *s, size_t n, int plus,
 	return 0;
 }
 
-static void
-json_decref_cb(void *p)
-{
-	json_decref(p);
-}
-
 int
 http_parse_form(struct arena *a, const char *s, size_t n, json_t **out,
     struct err *e)
@@ -112,7 +107,7 @@ http_parse_form(struct arena *a, const char *s, size_t n, json_t **out,
 	size_t		 count;
 
 	obj = json_object();
-	arena_defer(a, json_decref_cb, obj);
+	arena_json(a, obj);
 	count = 0;
 	for (p = s, end = s + n; p < end; p = amp + 1) {
 		amp = memchr(p, '&', (size_t)(end - p));
@@ -235,7 +230,7 @@ http_parse_json(struct arena *a, const char *s, size_t n, json_t **out,
 		    je.line, je.column, je.position, je.text);
 		return ERR_BAD_REQUEST;
 	}
-	arena_defer(a, json_decref_cb, j);
+	arena_json(a, j);
 	if (!json_is_object(j))
 		return err_set(e, ERR_BAD_REQUEST,
 		    "the JSON body must be an object");

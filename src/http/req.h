@@ -92,6 +92,7 @@ struct principal {
 	const char	*session_id;	/* cookie and bearer logins */
 	int		 can_write;	/* API keys without the write scope: 0 */
 	long long	 apikey_id;
+	json_t		*user;		/* the user's public fields, as read */
 };
 
 struct kv {

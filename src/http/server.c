@@ -8,6 +8,8 @@
  * Nothing else writes to the socket.  Only this folder includes fcgiapp.h.
  */
 #include <sys/socket.h>
+#include <poll.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -22,6 +24,7 @@
 #include <fcgiapp.h>
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/crypto.h"
@@ -61,12 +64,6 @@ static int
 template_exists(const char *name)
 {
 	return view_has(the_app->view, name);
-}
-
-static void
-json_decref_cb(void *p)
-{
-	json_decref(p);
 }
 
 /* Converts the YAML API description into JSON once at start. */
@@ -347,7 +344,7 @@ page_view(struct req *r)
 		json_object_set_new(v, "nav_settings", json_true());
 	json_object_set_new(v, "title", json_string(req_t(r,
 	    arena_printf(r->arena, "page_%s", page))));
-	arena_defer(r->arena, json_decref_cb, v);
+	arena_json(r->arena, v);
 	return v;
 }
 
@@ -364,7 +361,7 @@ render_error(struct req *r)
 		req_header(r, "Retry-After", arena_printf(r->arena, "%ld",
 		    r->cfg->db_retry_after));
 	ej = error_json(&r->err);
-	arena_defer(r->arena, json_decref_cb, ej);
+	arena_json(r->arena, ej);
 	if (wants_html(r) && the_app->view != NULL) {
 		v = page_view(r);
 		json_object_set_new(v, "status", json_integer(status));
@@ -389,7 +386,7 @@ req_begin(struct req *r, struct app *app)
 	r->status = 200;
 	r->route_index = -1;
 	r->args = json_object();
-	arena_defer(r->arena, json_decref_cb, r->args);
+	arena_json(r->arena, r->args);
 	buf_init(&r->headers, HEADERS_MAX);
 	buf_on_arena(&r->headers, r->arena);
 	buf_init(&r->body_out, OUT_MAX);
@@ -825,6 +822,61 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Waits for a connection and hands it to libfcgi.  The wait is a poll(),
+ * which a signal always interrupts, so a worker told to stop while idle
+ * stops at once; once a connection is accepted, reads and writes are never
+ * interrupted (the worker's handlers use SA_RESTART), so a reload or stop
+ * never cuts a request short.  The listening socket is non-blocking:
+ * when another worker wins the race for a connection, accept() says
+ * EAGAIN and this one waits again.  Returns 0 when fr holds a request.
+ */
+static int
+next_connection(int fd, volatile sig_atomic_t *stop, FCGX_Request *fr)
+{
+	struct pollfd	pfd;
+	int		c;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (*stop || poll(&pfd, 1, 1000) <= 0 || *stop)
+		return -1;
+	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return -1;
+	/* A connection already in place is read instead of accepting one. */
+	fr->ipcFd = c;
+	fr->keepConnection = 1;
+	if (FCGX_Accept_r(fr) < 0) {
+		if (fr->ipcFd >= 0)
+			close(fr->ipcFd);
+		fr->ipcFd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Ends the request.  libfcgi's close waits for nginx to hang up first (a
+ * shutdown, then up to 2 s of polling), which on a busy worker costs a
+ * round trip per request.  On a unix socket nothing can reset an answer
+ * already written, so the connection is simply closed; over TCP a close
+ * with unread input could send a reset, so libfcgi's careful close stays.
+ */
+static void
+finish_connection(FCGX_Request *fr, int is_unix)
+{
+	if (!is_unix) {
+		FCGX_Finish_r(fr);
+		return;
+	}
+	fr->keepConnection = 1;
+	FCGX_Finish_r(fr);
+	if (fr->ipcFd >= 0)
+		close(fr->ipcFd);
+	fr->ipcFd = -1;
+}
+
 void
 server_worker(struct app *app, int fd, volatile sig_atomic_t *stop,
     long max_requests)
@@ -836,15 +888,24 @@ server_worker(struct app *app, int fd, volatile sig_atomic_t *stop,
 	double		 t0, took;
 	long		 served;
 	char		 status[8], ms[32];
+	struct sockaddr_storage sa;
+	socklen_t	 sa_len;
+	int		 is_unix;
 
+	sa_len = sizeof(sa);
+	is_unix = getsockname(fd, (struct sockaddr *)&sa, &sa_len) == 0 &&
+	    sa.ss_family == AF_UNIX;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	FCGX_Init();
-	FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	FCGX_InitRequest(&fr, fd, 0);
 	a = arena_new(64 * 1024);
 	dberr_seen = 0;
 	for (served = 0; !*stop && (max_requests == 0 ||
 	    served < max_requests); served++) {
-		if (FCGX_Accept_r(&fr) < 0)
-			break;
+		if (next_connection(fd, stop, &fr) != 0) {
+			served--;
+			continue;
+		}
 		t0 = now_seconds();
 		memset(&r, 0, sizeof(r));
 		r.arena = a;
@@ -863,7 +924,7 @@ server_worker(struct app *app, int fd, volatile sig_atomic_t *stop,
 		read_body(&r, &fr, app->cfg->body_max);
 		server_handle(app, &r);
 		write_answer(&r, &fr);
-		FCGX_Finish_r(&fr);
+		finish_connection(&fr, is_unix);
 		took = now_seconds() - t0;
 		metrics_request(r.route_index, r.status, took);
 		dberr = db_error_count(app->db);

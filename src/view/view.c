@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "view/mustache.h"
@@ -30,12 +31,6 @@ struct view {
 	json_t		*en;
 	json_t		*de;
 };
-
-static void
-json_decref_cb(void *p)
-{
-	json_decref(p);
-}
 
 static char *
 read_file(struct arena *a, const char *path, size_t *len, struct err *e)
@@ -136,7 +131,7 @@ load_catalog(struct arena *a, const char *dir, const char *lang,
 		json_decref(j);
 		return NULL;
 	}
-	arena_defer(a, json_decref_cb, j);
+	arena_json(a, j);
 	json_object_foreach(j, key, val) {
 		if (!json_is_string(val)) {
 			err_set(e, ERR_INVALID, "catalog %s: %s is not text",

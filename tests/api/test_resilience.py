@@ -5,19 +5,26 @@ import signal
 import threading
 import time
 
+# Load loops stop by themselves: at most this many requests per thread.
+MAX_REQUESTS = 20000
+
 
 def test_killing_a_worker_under_load_loses_at_most_its_request(api, server):
     results = []
     stop = threading.Event()
 
+    give_up = time.time() + 30  # bounded even if the test dies half-way
+
     def hammer():
-        while not stop.is_set():
+        for _ in range(MAX_REQUESTS):
+            if stop.is_set() or time.time() > give_up:
+                return
             try:
                 results.append((time.time(), api.get("/api/v1/health", timeout=10).status_code))
             except Exception:
                 results.append((time.time(), -1))
 
-    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    threads = [threading.Thread(target=hammer, daemon=True) for _ in range(4)]
     for t in threads:
         t.start()
     time.sleep(1)
@@ -74,8 +81,12 @@ def test_sighup_reloads_without_dropping_requests(api, server):
     codes = []
     stop = threading.Event()
 
+    give_up = time.time() + 30
+
     def hammer():
-        while not stop.is_set():
+        for _ in range(MAX_REQUESTS):
+            if stop.is_set() or time.time() > give_up:
+                return
             codes.append(api.get("/api/v1/health", timeout=10).status_code)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
