@@ -325,11 +325,23 @@ class Printyard:
             except Exception:
                 pass
         self.exit_codes = codes
+        self._drop_pg_data()
         if self._socket_dir:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
         _running.remove(self)
         _finished.append(self)
         return codes
+
+    def _drop_pg_data(self):
+        """The cluster is throwaway: keep its log, free its disk space."""
+        data = self.pg_dir.resolve()
+        try:
+            shutil.copy(data / "postgresql.log", self.log_dir / "postgresql.log")
+        except OSError:
+            pass
+        if self.pg_dir.is_symlink():
+            self.pg_dir.unlink()
+        shutil.rmtree(data, ignore_errors=True)
 
     def cleanup(self):
         """Remove the run directory if the harness made it."""

@@ -28,6 +28,7 @@
 #define OID_FLOAT4	700
 #define OID_FLOAT8	701
 #define OID_JSONB	3802
+#define OID_TIMESTAMPTZ	1184
 
 #define MAX_STMTS	1024
 
@@ -195,6 +196,27 @@ sqlstate_error(struct db *d, PGresult *res, struct err *e)
 	return code;
 }
 
+/*
+ * The session runs in UTC, so timestamptz text is "YYYY-MM-DD HH:MM:SS[.f]+00";
+ * the API speaks RFC 3339: "YYYY-MM-DDTHH:MM:SS[.f]Z".
+ */
+static json_t *
+timestamp_json(const char *v)
+{
+	char	buf[64];
+	size_t	n;
+
+	n = strlen(v);
+	if (n < 22 || n >= sizeof(buf) || v[10] != ' ' ||
+	    strcmp(v + n - 3, "+00") != 0)
+		return json_string(v);
+	memcpy(buf, v, n - 3);
+	buf[10] = 'T';
+	buf[n - 3] = 'Z';
+	buf[n - 2] = '\0';
+	return json_string(buf);
+}
+
 static json_t *
 cell_json(PGresult *res, int row, int col)
 {
@@ -219,6 +241,8 @@ cell_json(PGresult *res, int row, int col)
 	case OID_FLOAT8:
 		f = strtod(v, &end);
 		return json_real(f);
+	case OID_TIMESTAMPTZ:
+		return timestamp_json(v);
 	case OID_JSON:
 	case OID_JSONB:
 		j = json_loads(v, JSON_DECODE_ANY, NULL);

@@ -159,6 +159,12 @@ void		 req_cookie(struct req *, const char *name, const char *val,
 const char	*req_cookie_get(struct req *, const char *name);
 /* Sets a one-shot flash message (catalog key) shown on the next page. */
 void		 req_flash(struct req *, const char *kind, const char *key);
+/*
+ * For pages: every "..._at" time in each row object becomes display text
+ * in the business time zone and the request's language; the original
+ * stays as "..._at_iso" (for <time datetime=...>).
+ */
+void		 req_localize_times(struct req *, json_t *rows);
 /* A small text for a catalog key in the request's language. */
 const char	*req_t(struct req *, const char *key);
 

@@ -38,6 +38,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "integrations/live.h"
+#include "view/format.h"
 #include "view/view.h"
 
 #define OUT_MAX		(16 * 1024 * 1024)
@@ -88,6 +89,7 @@ server_prepare(struct app *app, struct err *e)
 	for (i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
 		db_register(mine[i], 1);
 	live_init(app->cfg->nchan_publish_url);
+	format_set_timezone(app->cfg->timezone);
 	for (i = 0; i < nresources; i++)
 		if (resources[i]->nstmts > 0)
 			db_register(resources[i]->stmts, resources[i]->nstmts);
@@ -198,6 +200,30 @@ req_flash(struct req *r, const char *kind, const char *key)
 {
 	req_cookie(r, "py_flash", arena_printf(r->arena, "%s.%s", kind, key),
 	    60, 1);
+}
+
+void
+req_localize_times(struct req *r, json_t *rows)
+{
+	json_t		*row, *v;
+	const char	*key;
+	char		 text[64];
+	size_t		 i, n;
+	void		*tmp;
+
+	json_array_foreach(rows, i, row) {
+		json_object_foreach_safe(row, tmp, key, v) {
+			n = strlen(key);
+			if (n < 4 || strcmp(key + n - 3, "_at") != 0 ||
+			    !json_is_string(v))
+				continue;
+			json_object_set(row, arena_printf(r->arena, "%s_iso",
+			    key), v);
+			json_object_set_new(row, key, json_string(
+			    format_datetime(text, sizeof(text),
+			    json_string_value(v), r->lang)));
+		}
+	}
 }
 
 const char *

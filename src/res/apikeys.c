@@ -135,6 +135,7 @@ apikeys_page(struct req *r)
 
 	if (apikeys_rows(r, &rows) != 0)
 		return r->err.code;
+	req_localize_times(r, rows);
 	r->out = json_pack("{s:O}", "apikeys", rows);
 	return 0;
 }

@@ -100,6 +100,7 @@ users_page(struct req *r)
 		json_object_set_new(row, "role_label", json_string(req_t(r,
 		    arena_printf(r->arena, "role_%s", json_string_value(
 		    json_object_get(row, "role"))))));
+	req_localize_times(r, rows);
 	r->out = json_pack("{s:O}", "users", rows);
 	return 0;
 }

@@ -82,3 +82,17 @@ def test_new_user_form_shows_a_generated_password_once(api, make_user):
     # and the password works
     login = api.post("/api/v1/auth/login", json={"username": "shown-once", "password": password})
     assert login.status_code == 200
+
+
+def test_pages_show_times_in_the_business_zone_and_the_api_in_rfc3339(api, make_user, server):
+    s = browser_session(api, make_user, "owner")
+    me = s.get("/api/v1/me").json()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", me["created_at"])
+    page = s.get("/settings").text
+    s.post("/settings/language", data={"lang": "de", "_csrf": csrf_of(page)})
+    html = s.get("/settings/users").text
+    stamps = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', html)
+    assert stamps
+    for iso, shown in stamps:
+        assert iso.endswith("Z")
+        assert re.fullmatch(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d", shown), shown

@@ -19,6 +19,7 @@
 #include "http/req.h"
 #include "http/router.h"
 #include "parse/yaml.h"
+#include "view/format.h"
 #include "view/view.h"
 
 static struct arena	*a;
@@ -323,6 +324,46 @@ START_TEST(test_language_follows_accept_language_quality)
 }
 END_TEST
 
+START_TEST(test_money_is_exact_and_follows_the_language)
+{
+	char	b[64];
+
+	ck_assert_str_eq(format_money(b, sizeof(b), 123456, "EUR", "en"),
+	    "€1,234.56");
+	ck_assert_str_eq(format_money(b, sizeof(b), 123456, "EUR", "de"),
+	    "1.234,56 €");
+	ck_assert_str_eq(format_money(b, sizeof(b), -5, "EUR", "de"),
+	    "-0,05 €");
+	ck_assert_str_eq(format_money(b, sizeof(b), 100000000, "USD", "en"),
+	    "$1,000,000.00");
+	ck_assert_str_eq(format_money(b, sizeof(b), 999, "CHF", "en"),
+	    "CHF 9.99");
+	ck_assert_str_eq(format_money(b, sizeof(b), 0, "EUR", "en"), "€0.00");
+}
+END_TEST
+
+START_TEST(test_times_show_in_the_business_time_zone)
+{
+	char	b[64];
+
+	format_set_timezone("Europe/Berlin");
+	/* winter: UTC+1 */
+	ck_assert_str_eq(format_datetime(b, sizeof(b),
+	    "2026-11-21T11:59:18.2063Z", "de"), "21.11.2026, 12:59");
+	ck_assert_str_eq(format_datetime(b, sizeof(b),
+	    "2026-11-21T11:59:18Z", "en"), "21 Nov 2026, 12:59");
+	/* summer: UTC+2 */
+	ck_assert_str_eq(format_datetime(b, sizeof(b),
+	    "2026-07-01T22:30:00Z", "de"), "02.07.2026, 00:30");
+	format_set_timezone("UTC");
+	ck_assert_str_eq(format_datetime(b, sizeof(b),
+	    "2026-07-01T22:30:00Z", "de"), "01.07.2026, 22:30");
+	ck_assert_str_eq(format_datetime(b, sizeof(b), "yesterday", "en"), "");
+	ck_assert_str_eq(format_datetime(b, sizeof(b),
+	    "2026-07-01T22:30:00+02", "en"), "");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -342,6 +383,8 @@ main(void)
 	tcase_add_test(tc, test_api_keys_and_csrf_tokens_are_random_and_bound);
 	tcase_add_test(tc, test_yaml_becomes_json_with_typed_scalars);
 	tcase_add_test(tc, test_language_follows_accept_language_quality);
+	tcase_add_test(tc, test_money_is_exact_and_follows_the_language);
+	tcase_add_test(tc, test_times_show_in_the_business_time_zone);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
