@@ -274,7 +274,9 @@ class Printyard:
     def _wait_healthy(self, timeout, settle=15):
         """Until GET /api/v1/health answers 200, and then (for up to `settle`
         seconds more) until every check in it says ok: the jobs worker's first
-        heartbeat comes a moment after serve answers."""
+        heartbeat comes a moment after serve answers. Each worker caches its
+        health answer for a second, so the other workers' caches get time to
+        catch up after the first answer that is all ok."""
         deadline = time.time() + timeout
         settled = None
         last = None
@@ -291,6 +293,7 @@ class Printyard:
                     try:
                         checks = r.json().get("checks", {}).values()
                         if all(c.get("status") == "ok" for c in checks):
+                            time.sleep(1.5)
                             return
                     except (ValueError, AttributeError):
                         return

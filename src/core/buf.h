@@ -26,7 +26,11 @@ void	 buf_init(struct buf *, size_t max);
 void	 buf_free(struct buf *);
 /* Empties the buffer, keeping its memory. */
 void	 buf_reset(struct buf *);
-/* Frees the buffer's memory when the arena resets. */
+/*
+ * Frees the buffer's memory when the arena resets; the struct buf itself
+ * must live at least as long (arena memory or the request record, never a
+ * function's stack frame).
+ */
 void	 buf_on_arena(struct buf *, struct arena *);
 
 /* Each returns 0 or ERR_TOO_LARGE. */

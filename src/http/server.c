@@ -512,10 +512,10 @@ idem_claim(struct req *r, const char **hash)
 		return -1;
 	}
 	buf_init(&all, (size_t)r->cfg->body_max + 1024);
-	buf_on_arena(&all, r->arena);
 	buf_printf(&all, "%s %s\n", r->method, r->path);
 	buf_add(&all, r->body, r->body_len);
 	sha256_hex(all.data, all.len, h);
+	buf_free(&all);
 	*hash = arena_strdup(r->arena, h);
 	p[0] = principal_name(r);
 	p[1] = r->idem_key;

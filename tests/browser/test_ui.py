@@ -2,6 +2,7 @@
 import json
 from pathlib import Path
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -12,7 +13,9 @@ NAV = ["dashboard", "orders", "production", "printers", "inventory", "products",
 
 
 def wait(browser, timeout=10):
-    return WebDriverWait(browser, timeout)
+    # htmx swaps the page under the driver: a found element may go stale
+    return WebDriverWait(browser, timeout,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
 
 def log_in(browser, base_url, username, password):
