@@ -10,6 +10,21 @@
 #include "db/db.h"
 #include "http/auth.h"
 
+/* The audit row of a command-line change, in the open transaction. */
+static int
+audit_cli(struct db *db, struct cmd_ctx *c, const char *action, json_t *row,
+    struct err *e)
+{
+	const char	*p[2];
+
+	p[0] = action;
+	p[1] = arena_printf(c->arena, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "id")));
+	return db_exec_sql(db, c->arena, "INSERT INTO audit_log (actor, action, "
+	    "entity, entity_id) VALUES ('cli', $1, 'api_key', $2)", 2, p, NULL,
+	    e);
+}
+
 static int
 apikey_run(struct cmd_ctx *c, int argc, char **argv)
 {
@@ -59,20 +74,25 @@ apikey_run(struct cmd_ctx *c, int argc, char **argv)
 		p[3] = hash;
 		p[4] = arena_printf(c->arena, "{%s}", scopes != NULL ? scopes :
 		    "read");
-		if (db_exec_sql(db, c->arena, "INSERT INTO api_keys (user_id, "
-		    "name, prefix, key_hash, scopes) SELECT id, $2, $3, $4, "
-		    "$5::text[] FROM users WHERE username = $1 RETURNING id", 5,
-		    p, &rows, &e) != 0 || json_array_size(rows) == 0)
+		if (db_begin(db, &e) != 0 || db_exec_sql(db, c->arena,
+		    "INSERT INTO api_keys (user_id, name, prefix, key_hash, "
+		    "scopes) SELECT id, $2, $3, $4, $5::text[] FROM users WHERE "
+		    "username = $1 RETURNING id", 5, p, &rows, &e) != 0 ||
+		    json_array_size(rows) == 0 || audit_cli(db, c, "create",
+		    json_array_get(rows, 0), &e) != 0 ||
+		    db_commit(db, &e) != 0)
 			return cmd_fail("cannot create the key: %s",
 			    e.message[0] ? e.message : "no such user");
 		printf("API key %s created for %s (shown only now):\n%s\n",
 		    argv[2], user, key);
 	} else if (strcmp(argv[1], "revoke") == 0 && argc >= 3) {
 		p[0] = argv[2];
-		if (db_exec_sql(db, c->arena, "UPDATE api_keys SET revoked_at ="
-		    " coalesce(revoked_at, now()) WHERE id = $1::bigint "
-		    "RETURNING id", 1, p, &rows, &e) != 0 ||
-		    json_array_size(rows) == 0)
+		if (db_begin(db, &e) != 0 || db_exec_sql(db, c->arena,
+		    "UPDATE api_keys SET revoked_at = coalesce(revoked_at, "
+		    "now()) WHERE id = $1::bigint RETURNING id", 1, p, &rows,
+		    &e) != 0 || json_array_size(rows) == 0 ||
+		    audit_cli(db, c, "revoke", json_array_get(rows, 0),
+		    &e) != 0 || db_commit(db, &e) != 0)
 			return cmd_fail("cannot revoke key %s: %s", argv[2],
 			    e.message[0] ? e.message : "no such key");
 		printf("API key %s revoked\n", argv[2]);

@@ -76,5 +76,9 @@ def test_cli_creates_lists_and_revokes_keys(server, api):
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     listing = server.run(["apikey", "list"]).stdout
     line = [l for l in listing.splitlines() if "cli-key" in l][0]
-    server.run(["apikey", "revoke", line.split()[0]])
+    kid = line.split()[0]
+    server.run(["apikey", "revoke", kid])
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    audit = server.psql("SELECT action FROM audit_log WHERE entity = 'api_key' AND entity_id = %s"
+                        " AND actor = 'cli' ORDER BY id", (kid,))
+    assert [a[0] for a in audit] == ["create", "revoke"]
