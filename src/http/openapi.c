@@ -1,6 +1,7 @@
 /*
- * openapi.c -- loads docs/openapi.yaml once and keeps it as JSON.
+ * openapi.c -- loads the API description once and keeps it as JSON.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +12,17 @@
 #include "parse/yaml.h"
 
 #define OPENAPI_MAX	(4 * 1024 * 1024)
+#define OPENAPI_FRAGMENTS	256
 
 int	openapi_load(struct arena *, const char *, json_t **, struct err *);
 
-int
-openapi_load(struct arena *a, const char *path, json_t **out, struct err *e)
+/* Reads one YAML file into a new JSON value. */
+static int
+load_yaml(struct arena *a, const char *path, json_t **out, struct err *e)
 {
 	FILE	*f;
 	char	*s;
 	size_t	 n;
-	int	 rc;
 
 	if ((f = fopen(path, "rb")) == NULL)
 		return err_set(e, ERR_INTERNAL, "cannot read %s", path);
@@ -29,10 +31,105 @@ openapi_load(struct arena *a, const char *path, json_t **out, struct err *e)
 	fclose(f);
 	if (n == OPENAPI_MAX)
 		return err_set(e, ERR_INTERNAL, "%s is too large", path);
-	if ((rc = yaml_to_json(s, n, out, e)) != 0) {
+	if (yaml_to_json(s, n, out, e) != 0) {
 		err_detail(e, "in %s", path);
-		return rc;
+		return e->code;
 	}
+	return 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Merges a fragment's "paths" and "components" sections into the main
+ * document; a path or component named twice is an error.
+ */
+static int
+merge(json_t *doc, json_t *frag, const char *path, struct err *e)
+{
+	json_t		*dst, *src, *sect, *v, *have;
+	const char	*key, *kind;
+
+	json_object_foreach(frag, key, v) {
+		if (strcmp(key, "paths") != 0 && strcmp(key, "components") != 0)
+			return err_set(e, ERR_INTERNAL, "%s: a fragment holds "
+			    "only paths and components, not \"%s\"", path, key);
+	}
+	src = json_object_get(frag, "paths");
+	dst = json_object_get(doc, "paths");
+	json_object_foreach(src, key, v) {
+		if (json_object_get(dst, key) != NULL)
+			return err_set(e, ERR_INTERNAL, "%s: path %s is "
+			    "described twice", path, key);
+		json_object_set(dst, key, v);
+	}
+	json_object_foreach(json_object_get(frag, "components"), kind, sect) {
+		if ((have = json_object_get(json_object_get(doc,
+		    "components"), kind)) == NULL) {
+			have = json_object();
+			json_object_set_new(json_object_get(doc, "components"),
+			    kind, have);
+		}
+		json_object_foreach(sect, key, v) {
+			if (json_object_get(have, key) != NULL)
+				return err_set(e, ERR_INTERNAL, "%s: component "
+				    "%s/%s is described twice", path, kind,
+				    key);
+			json_object_set(have, key, v);
+		}
+	}
+	return 0;
+}
+
+/*
+ * The API description is docs/openapi.yaml (info, shared components and
+ * the system routes) plus one fragment per resource in the folder
+ * openapi/ beside it, merged in name order.
+ */
+int
+openapi_load(struct arena *a, const char *path, json_t **out, struct err *e)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*dir, *slash, **names;
+	size_t		 n, i, len;
+	json_t		*frag;
+	int		 rc;
+
+	if (load_yaml(a, path, out, e) != 0)
+		return e->code;
 	arena_json(a, *out);
+	if (!json_is_object(json_object_get(*out, "paths")) ||
+	    !json_is_object(json_object_get(*out, "components")))
+		return err_set(e, ERR_INTERNAL, "%s needs paths and components",
+		    path);
+	dir = arena_strdup(a, path);
+	slash = strrchr(dir, '/');
+	dir = slash != NULL ? arena_printf(a, "%.*s/openapi", (int)(slash -
+	    dir), dir) : arena_strdup(a, "openapi");
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	names = arena_calloc(a, OPENAPI_FRAGMENTS, sizeof(*names));
+	n = 0;
+	while ((de = readdir(d)) != NULL && n < OPENAPI_FRAGMENTS) {
+		len = strlen(de->d_name);
+		if (len > 5 && strcmp(de->d_name + len - 5, ".yaml") == 0)
+			names[n++] = arena_strdup(a, de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n; i++) {
+		path = arena_printf(a, "%s/%s", dir, names[i]);
+		if (load_yaml(a, path, &frag, e) != 0)
+			return e->code;
+		rc = merge(*out, frag, path, e);
+		json_decref(frag);
+		if (rc != 0)
+			return rc;
+	}
 	return 0;
 }

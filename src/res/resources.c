@@ -10,6 +10,8 @@ extern const struct resource	health_resource;
 extern const struct resource	jobs_resource;
 extern const struct resource	pages_resource;
 extern const struct resource	users_resource;
+/* inventory */
+/* customers */
 
 const struct resource *const resources[] = {
 	&health_resource,
@@ -18,6 +20,8 @@ const struct resource *const resources[] = {
 	&apikeys_resource,
 	&jobs_resource,
 	&pages_resource,
+	/* inventory */
+	/* customers */
 };
 
 const size_t nresources = sizeof(resources) / sizeof(resources[0]);

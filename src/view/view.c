@@ -116,14 +116,12 @@ load_dir(struct view *v, struct arena *a, const char *root, const char *rel,
 }
 
 static json_t *
-load_catalog(struct arena *a, const char *dir, const char *lang,
-    struct err *e)
+load_json(struct arena *a, const char *path, struct err *e)
 {
 	json_error_t	 je;
 	json_t		*j, *val;
-	const char	*path, *key;
+	const char	*key;
 
-	path = arena_printf(a, "%s/i18n/%s.json", dir, lang);
 	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (j == NULL || !json_is_object(j)) {
 		err_set(e, ERR_INVALID, "catalog %s: %s", path,
@@ -140,6 +138,58 @@ load_catalog(struct arena *a, const char *dir, const char *lang,
 		}
 	}
 	return j;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * A language's catalog is i18n/<lang>.json (the shell) plus every
+ * i18n/<lang>/<resource>.json, merged; a key defined twice is an error.
+ */
+static json_t *
+load_catalog(struct arena *a, const char *dir, const char *lang,
+    struct err *e)
+{
+	DIR		*d;
+	struct dirent	*de;
+	json_t		*all, *part, *val;
+	const char	*key, *sub;
+	char		**names;
+	size_t		 n, i, len;
+
+	if ((all = load_json(a, arena_printf(a, "%s/i18n/%s.json", dir, lang),
+	    e)) == NULL)
+		return NULL;
+	sub = arena_printf(a, "%s/i18n/%s", dir, lang);
+	if ((d = opendir(sub)) == NULL)
+		return all;
+	names = arena_calloc(a, VIEW_MAX_TEMPLATES, sizeof(*names));
+	n = 0;
+	while ((de = readdir(d)) != NULL && n < VIEW_MAX_TEMPLATES) {
+		len = strlen(de->d_name);
+		if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0)
+			names[n++] = arena_strdup(a, de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n; i++) {
+		part = load_json(a, arena_printf(a, "%s/%s", sub, names[i]), e);
+		if (part == NULL)
+			return NULL;
+		json_object_foreach(part, key, val) {
+			if (json_object_get(all, key) != NULL) {
+				err_set(e, ERR_INVALID, "catalog %s/%s: \"%s\" "
+				    "is defined twice", sub, names[i], key);
+				return NULL;
+			}
+			json_object_set(all, key, val);
+		}
+	}
+	return all;
 }
 
 int
