@@ -6,7 +6,6 @@
  * changed stops everything: migrations are forward-only.  A session
  * advisory lock makes concurrent runs wait for each other.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "core/err.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "cmd/cmd.h"
 #include "db/db.h"
@@ -21,12 +21,6 @@
 #define MIGRATE_LOCK	"7265836"	/* advisory lock key */
 #define MIGRATE_MAX	1000
 #define MIGRATE_FILE_MAX	(8 * 1024 * 1024)
-
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 static int
 is_migration(const char *n)
@@ -43,19 +37,15 @@ is_migration(const char *n)
 static char **
 migrate_files(struct arena *a, const char *dir, size_t *n)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		**names;
+	char	**names;
+	size_t	  i, kept;
 
-	names = arena_calloc(a, MIGRATE_MAX, sizeof(*names));
-	*n = 0;
-	if ((d = opendir(dir)) == NULL)
+	if ((names = fs_list(a, dir, ".sql", MIGRATE_MAX, n)) == NULL)
 		return NULL;
-	while ((de = readdir(d)) != NULL && *n < MIGRATE_MAX)
-		if (is_migration(de->d_name))
-			names[(*n)++] = arena_strdup(a, de->d_name);
-	closedir(d);
-	qsort(names, *n, sizeof(*names), by_name);
+	for (i = kept = 0; i < *n; i++)
+		if (is_migration(names[i]))
+			names[kept++] = names[i];
+	*n = kept;
 	return names;
 }
 

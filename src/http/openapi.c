@@ -1,7 +1,6 @@
 /*
  * openapi.c -- loads the API description once and keeps it as JSON.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "core/arena.h"
 #include "core/json.h"
 #include "core/err.h"
+#include "core/fs.h"
 #include "parse/yaml.h"
 
 #define OPENAPI_MAX	(4 * 1024 * 1024)
@@ -36,12 +36,6 @@ load_yaml(struct arena *a, const char *path, json_t **out, struct err *e)
 		return e->code;
 	}
 	return 0;
-}
-
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /*
@@ -93,10 +87,8 @@ merge(json_t *doc, json_t *frag, const char *path, struct err *e)
 int
 openapi_load(struct arena *a, const char *path, json_t **out, struct err *e)
 {
-	DIR		*d;
-	struct dirent	*de;
 	char		*dir, *slash, **names;
-	size_t		 n, i, len;
+	size_t		 n, i;
 	json_t		*frag;
 	int		 rc;
 
@@ -111,17 +103,8 @@ openapi_load(struct arena *a, const char *path, json_t **out, struct err *e)
 	slash = strrchr(dir, '/');
 	dir = slash != NULL ? arena_printf(a, "%.*s/openapi", (int)(slash -
 	    dir), dir) : arena_strdup(a, "openapi");
-	if ((d = opendir(dir)) == NULL)
+	if ((names = fs_list(a, dir, ".yaml", OPENAPI_FRAGMENTS, &n)) == NULL)
 		return 0;
-	names = arena_calloc(a, OPENAPI_FRAGMENTS, sizeof(*names));
-	n = 0;
-	while ((de = readdir(d)) != NULL && n < OPENAPI_FRAGMENTS) {
-		len = strlen(de->d_name);
-		if (len > 5 && strcmp(de->d_name + len - 5, ".yaml") == 0)
-			names[n++] = arena_strdup(a, de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		path = arena_printf(a, "%s/%s", dir, names[i]);
 		if (load_yaml(a, path, &frag, e) != 0)

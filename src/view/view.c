@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/fs.h"
 #include "view/mustache.h"
 #include "view/view.h"
 
@@ -140,12 +141,6 @@ load_json(struct arena *a, const char *path, struct err *e)
 	return j;
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /*
  * A language's catalog is i18n/<lang>.json (the shell) plus every
  * i18n/<lang>/<resource>.json, merged; a key defined twice is an error.
@@ -154,28 +149,17 @@ static json_t *
 load_catalog(struct arena *a, const char *dir, const char *lang,
     struct err *e)
 {
-	DIR		*d;
-	struct dirent	*de;
 	json_t		*all, *part, *val;
 	const char	*key, *sub;
 	char		**names;
-	size_t		 n, i, len;
+	size_t		 n, i;
 
 	if ((all = load_json(a, arena_printf(a, "%s/i18n/%s.json", dir, lang),
 	    e)) == NULL)
 		return NULL;
 	sub = arena_printf(a, "%s/i18n/%s", dir, lang);
-	if ((d = opendir(sub)) == NULL)
+	if ((names = fs_list(a, sub, ".json", VIEW_MAX_TEMPLATES, &n)) == NULL)
 		return all;
-	names = arena_calloc(a, VIEW_MAX_TEMPLATES, sizeof(*names));
-	n = 0;
-	while ((de = readdir(d)) != NULL && n < VIEW_MAX_TEMPLATES) {
-		len = strlen(de->d_name);
-		if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0)
-			names[n++] = arena_strdup(a, de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		part = load_json(a, arena_printf(a, "%s/%s", sub, names[i]), e);
 		if (part == NULL)
