@@ -1,8 +1,11 @@
 /*
  * jobs.c -- background jobs as people see them: GET /api/v1/jobs (with
- * ?state=), GET /api/v1/jobs/{id} (progress for a page to show), and
- * POST /api/v1/jobs/{id}/retry to give a dead job another go.
+ * ?state=), GET /api/v1/jobs/{id} (progress for a page to show), POST
+ * /api/v1/jobs/{id}/retry to give a dead job another go, and the page
+ * Settings -> Background jobs that shows the same.
  */
+#include <string.h>
+
 #include "core/arena.h"
 #include "db/db.h"
 #include "http/req.h"
@@ -62,24 +65,68 @@ jobs_show(struct req *r)
 	return 0;
 }
 
+/* Queues a dead job again; *row gets the job. */
 static int
-jobs_retry(struct req *r)
+jobs_retry_do(struct req *r, json_t **row)
 {
-	json_t		*row;
 	const char	*p;
 
 	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-	if (db_one(r->db, r->arena, &jobs_res_stmts[ST_RETRY], &p, &row,
+	if (db_one(r->db, r->arena, &jobs_res_stmts[ST_RETRY], &p, row,
 	    &r->err) != 0)
 		return r->err.code;
-	if (row == NULL) {
+	if (*row == NULL) {
 		err_set(&r->err, ERR_CONFLICT, "only a dead job can be retried");
 		err_hint(&r->err, "GET /api/v1/jobs/%s shows its state", p);
 		return ERR_CONFLICT;
 	}
-	if (req_audit(r, "retry", "job", p, NULL, row) != 0)
+	return req_audit(r, "retry", "job", p, NULL, *row);
+}
+
+static int
+jobs_retry(struct req *r)
+{
+	json_t	*row;
+
+	if (jobs_retry_do(r, &row) != 0)
 		return r->err.code;
 	req_json(r, 200, json_incref(row));
+	return 0;
+}
+
+/* The jobs page: the newest 100 jobs with their progress. */
+static int
+jobs_page(struct req *r)
+{
+	json_t		*rows, *row;
+	const char	*p[3] = { NULL, "100", "0" }, *state;
+	size_t		 i;
+
+	if (db_exec(r->db, r->arena, &jobs_res_stmts[ST_LIST], p, &rows,
+	    &r->err) != 0)
+		return r->err.code;
+	json_array_foreach(rows, i, row) {
+		state = json_string_value(json_object_get(row, "state"));
+		json_object_set_new(row, "state_label", json_string(req_t(r,
+		    arena_printf(r->arena, "jobs_state_%s", state))));
+		json_object_set_new(row, "dead", json_boolean(strcmp(state,
+		    "dead") == 0));
+	}
+	req_localize_times(r, rows);
+	r->out = json_pack("{s:O, s:b}", "jobs", rows, "has_jobs",
+	    json_array_size(rows) > 0);
+	return 0;
+}
+
+static int
+jobs_page_retry(struct req *r)
+{
+	json_t	*row;
+
+	if (jobs_retry_do(r, &row) != 0)
+		return r->err.code;
+	req_flash(r, "ok", "flash_job_retried");
+	req_redirect(r, "/settings/jobs");
 	return 0;
 }
 
@@ -96,6 +143,10 @@ static const struct route jobs_routes[] = {
 	    NULL },
 	{ "POST", "/api/v1/jobs/{id}/retry", jobs_retry, ROLE_OWNER, 0,
 	    params_id, NULL },
+	{ "GET", "/settings/jobs", jobs_page, ROLE_OWNER | ROLE_STAFF,
+	    ROUTE_PAGE, NULL, "settings/jobs" },
+	{ "POST", "/settings/jobs/{id}/retry", jobs_page_retry, ROLE_OWNER,
+	    ROUTE_PAGE | ROUTE_FORM, params_id, "settings/jobs" },
 };
 
 const struct resource jobs_resource = {

@@ -106,3 +106,28 @@ def test_job_events_reach_live_subscribers(api, server):
     events = [json.loads(s) for s in seen]
     assert any(e["type"] == "job" and e["kind"] == "always_fail" and e["state"] == "dead"
                for e in events), seen
+
+
+def test_jobs_page_shows_progress_and_lets_an_owner_retry_a_dead_job(api, make_user, server):
+    import re
+    owner, password, _ = make_user("owner")
+    s = api.session()
+    token = re.search(r'name="_csrf" value="([^"]+)"', s.get("/login").text).group(1)
+    s.post("/login", data={"username": owner, "password": password, "_csrf": token})
+    jid = server.psql("INSERT INTO jobs (kind, args, max_attempts) VALUES ('always_fail',"
+                      " '{\"message\": \"belt slipped\"}', 1) RETURNING id")[0][0]
+    wait_for(lambda: server.psql("SELECT 1 FROM jobs WHERE id = %s AND state = 'dead'", (jid,)))
+    page = s.get("/settings/jobs")
+    assert page.status_code == 200
+    row = re.search(r'<tr id="job-%d".*?</tr>' % jid, page.text, re.S).group(0)
+    assert 'data-state="dead"' in row and "belt slipped" in row and "<progress" in row
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+    r = s.post(f"/settings/jobs/{jid}/retry", data={"_csrf": csrf}, allow_redirects=False)
+    assert r.status_code == 303
+    assert server.psql("SELECT attempts FROM jobs WHERE id = %s", (jid,))[0][0] in (0, 1)
+    audit = server.psql("SELECT actor FROM audit_log WHERE entity = 'job' AND entity_id = %s",
+                        (str(jid),))
+    assert audit == [(owner,)]
+    # staff may look but not retry
+    _, _, staff = make_user("staff")
+    assert api.get("/settings/jobs", headers={"Authorization": f"Bearer {staff}"}).status_code == 200
