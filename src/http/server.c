@@ -645,10 +645,12 @@ form_redisplay(struct req *r)
 	saved = r->err;
 	r->err.fields = NULL;
 	err_clear(&r->err);
+	/* The GET route's own rules type its path parameters ({id}). */
 	if (router_match(r->arena, "GET", r->path, r->args, &idx, &allow,
 	    &r->err) != 0 || (get = router_entry((size_t)idx)->route) ==
 	    NULL || !(get->roles & r->who.role) || get->template == NULL ||
-	    strcmp(get->template, post->template) != 0) {
+	    strcmp(get->template, post->template) != 0 ||
+	    params_validate(get, NULL, NULL, r->args, &r->err) != 0) {
 		err_clear(&r->err);
 		r->err = saved;
 		return -1;

@@ -1,6 +1,6 @@
 /*
  * pages.c -- the navigation pages that have no resource of their own yet:
- * dashboard, orders, production, printers, inventory, products, quotes,
+ * dashboard, orders, production, printers, products, quotes,
  * reports and settings.  Each renders its template with the base view;
  * the templates say what will appear there.
  */
@@ -20,7 +20,6 @@ static const struct route pages_routes[] = {
 	PAGE("/orders", "pages/orders", ROLE_ANY),
 	PAGE("/production", "pages/production", ROLE_OWNER | ROLE_STAFF),
 	PAGE("/printers", "pages/printers", ROLE_OWNER | ROLE_STAFF),
-	PAGE("/inventory", "pages/inventory", ROLE_ANY),
 	PAGE("/products", "pages/products", ROLE_ANY),
 	PAGE("/quotes", "pages/quotes", ROLE_ANY),
 	PAGE("/reports", "pages/reports", ROLE_ANY),

@@ -11,7 +11,15 @@ extern const struct resource	jobs_resource;
 extern const struct resource	pages_resource;
 extern const struct resource	users_resource;
 /* inventory */
+extern const struct resource	locations_resource;
+extern const struct resource	vendors_resource;
+extern const struct resource	filaments_resource;
+extern const struct resource	spools_resource;
+extern const struct resource	items_resource;
+extern const struct resource	stock_resource;
 /* customers */
+extern const struct resource	customers_resource;
+extern const struct resource	settings_resource;
 
 const struct resource *const resources[] = {
 	&health_resource,
@@ -21,7 +29,15 @@ const struct resource *const resources[] = {
 	&jobs_resource,
 	&pages_resource,
 	/* inventory */
+	&locations_resource,
+	&vendors_resource,
+	&filaments_resource,
+	&spools_resource,
+	&items_resource,
+	&stock_resource,
 	/* customers */
+	&customers_resource,
+	&settings_resource,
 };
 
 const size_t nresources = sizeof(resources) / sizeof(resources[0]);

@@ -8,7 +8,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 GERMAN = json.loads((Path(__file__).resolve().parents[2] / "templates/i18n/de.json").read_text())
-NAV = ["dashboard", "orders", "production", "printers", "inventory", "products",
+NAV = ["dashboard", "orders", "customers", "production", "printers", "inventory", "products",
        "quotes", "reports", "settings"]
 
 

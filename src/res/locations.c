@@ -1,0 +1,220 @@
+/*
+ * locations.c -- where stock lives (a shelf, a dry box, a printer):
+ * GET/POST /api/v1/locations, GET/PATCH/DELETE /api/v1/locations/{id}.
+ *
+ * Names are unique.  A location that spools, items or ledger rows still
+ * name cannot be deleted (409); rename it instead.
+ */
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "db/db.h"
+#include "domain/stock.h"
+#include "http/req.h"
+
+#define LOC_COLS \
+	"id, name, kind::text AS kind, note, created_at"
+#define LOC_FILTER \
+	"WHERE ($1::text IS NULL OR strpos(lower(name), lower($1)) > 0) " \
+	"AND ($2::text IS NULL OR kind::text = $2)"
+#define SORT_BY(p, key, expr) \
+	"CASE WHEN " p " = '" key "' THEN " expr " END, " \
+	"CASE WHEN " p " = '-" key "' THEN " expr " END DESC, "
+#define LOC_SORT(p) \
+	SORT_BY(p, "name", "name") SORT_BY(p, "kind", "kind::text") \
+	SORT_BY(p, "created_at", "created_at") SORT_BY(p, "id", "id")
+
+static const struct stmt locations_stmts[] = {
+	{ "locations_list",
+	  "SELECT " LOC_COLS " FROM locations " LOC_FILTER " ORDER BY "
+	  LOC_SORT("$3") LOC_SORT("$4") "id LIMIT $5 OFFSET $6", 6 },
+	{ "locations_count",
+	  "SELECT count(*) AS n FROM locations " LOC_FILTER, 2 },
+	{ "locations_show",
+	  "SELECT " LOC_COLS " FROM locations WHERE id = $1", 1 },
+	{ "locations_create",
+	  "INSERT INTO locations (name, kind, note) VALUES ($1, "
+	  "coalesce($2::location_kind, 'shelf'), $3) RETURNING " LOC_COLS, 3 },
+	{ "locations_update",
+	  "UPDATE locations SET name = $2, kind = coalesce($3::location_kind, "
+	  "'shelf'), note = $4 WHERE id = $1 RETURNING " LOC_COLS, 4 },
+	{ "locations_delete",
+	  "DELETE FROM locations WHERE id = $1 RETURNING " LOC_COLS, 1 },
+};
+
+enum { ST_LIST, ST_COUNT, ST_SHOW, ST_CREATE, ST_UPDATE, ST_DELETE };
+
+static const struct stock_field locations_fields[] = {
+	{ "name", SF_TEXT, 1, 1, 100, 0, NULL },
+	{ "kind", SF_ENUM, 0, 0, 0, 0, "shelf|dry_box|printer|other" },
+	{ "note", SF_TEXT, 0, 0, 1000, 0, NULL },
+};
+#define NFIELDS	(sizeof(locations_fields) / sizeof(locations_fields[0]))
+
+static int
+locations_list(struct req *r)
+{
+	json_t		*rows, *cnt;
+	const char	*p[6];
+
+	p[0] = req_str(r, "q");
+	p[1] = req_str(r, "kind");
+	if (stock_sort(r->arena, req_str(r, "sort"), "name|kind|created_at|id",
+	    "name", &p[2], &r->err) != 0)
+		return r->err.code;
+	p[4] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
+	p[5] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
+	if (db_exec(r->db, r->arena, &locations_stmts[ST_LIST], p, &rows,
+	    &r->err) != 0 || db_one(r->db, r->arena,
+	    &locations_stmts[ST_COUNT], p, &cnt, &r->err) != 0)
+		return r->err.code;
+	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
+	    json_object_get(cnt, "n")));
+	return 0;
+}
+
+static int
+locations_get(struct req *r, json_t **row)
+{
+	const char	*p;
+
+	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+	if (db_one(r->db, r->arena, &locations_stmts[ST_SHOW], &p, row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (*row == NULL)
+		return err_set(&r->err, ERR_NOT_FOUND, "no such location: %s",
+		    p);
+	return 0;
+}
+
+static int
+locations_show(struct req *r)
+{
+	json_t	*row;
+
+	if (locations_get(r, &row) != 0)
+		return r->err.code;
+	req_json(r, 200, json_incref(row));
+	return 0;
+}
+
+/* A unique-name conflict, said in words. */
+static int
+locations_dupe(struct req *r, const char *name)
+{
+	if (r->err.code == ERR_CONFLICT) {
+		err_set(&r->err, ERR_CONFLICT, "a location named \"%s\" exists "
+		    "already", name);
+		err_field(&r->err, "name", "is taken");
+	}
+	return r->err.code;
+}
+
+static int
+locations_create(struct req *r)
+{
+	const char	*p[NFIELDS];
+	json_t		*row;
+
+	if (stock_record(r->arena, locations_fields, NFIELDS, NULL, r->input,
+	    p, NULL, &r->err) != 0)
+		return r->err.code;
+	if (db_one(r->db, r->arena, &locations_stmts[ST_CREATE], p, &row,
+	    &r->err) != 0)
+		return locations_dupe(r, p[0]);
+	if (req_audit(r, "create", "location", arena_printf(r->arena, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "id"))), NULL,
+	    row) != 0)
+		return r->err.code;
+	req_json(r, 201, json_incref(row));
+	return 0;
+}
+
+static int
+locations_update(struct req *r)
+{
+	const char	*p[NFIELDS + 1];
+	json_t		*cur, *row;
+
+	if (locations_get(r, &cur) != 0)
+		return r->err.code;
+	p[0] = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+	if (stock_record(r->arena, locations_fields, NFIELDS, cur, r->input,
+	    p + 1, NULL, &r->err) != 0)
+		return r->err.code;
+	if (db_one(r->db, r->arena, &locations_stmts[ST_UPDATE], p, &row,
+	    &r->err) != 0)
+		return locations_dupe(r, p[1]);
+	if (req_audit(r, "update", "location", p[0], cur, row) != 0)
+		return r->err.code;
+	req_json(r, 200, json_incref(row));
+	return 0;
+}
+
+static int
+locations_delete(struct req *r)
+{
+	const char	*p;
+	json_t		*row;
+
+	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+	if (db_one(r->db, r->arena, &locations_stmts[ST_DELETE], &p, &row,
+	    &r->err) != 0) {
+		if (r->err.code != ERR_INVALID)
+			return r->err.code;
+		err_clear(&r->err);
+		err_set(&r->err, ERR_CONFLICT, "location %s still holds stock "
+		    "or appears in the stock ledger", p);
+		err_hint(&r->err, "move its spools and items elsewhere, or "
+		    "rename it");
+		return ERR_CONFLICT;
+	}
+	if (row == NULL)
+		return err_set(&r->err, ERR_NOT_FOUND, "no such location: %s",
+		    p);
+	if (req_audit(r, "delete", "location", p, row, NULL) != 0)
+		return r->err.code;
+	r->status = 204;
+	return 0;
+}
+
+static const struct param list_params[] = {
+	{ "q", IN_QUERY, P_STR, 0, 1, 100, NULL },
+	{ "kind", IN_QUERY, P_ENUM, 0, 0, 0, "shelf|dry_box|printer|other" },
+	{ "sort", IN_QUERY, P_STR, 0, 1, 100, NULL },
+	PARAM_PAGE,
+	PARAM_END,
+};
+static const struct param create_params[] = {
+	{ "name", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	{ "kind", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	{ "note", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	PARAM_END,
+};
+static const struct param update_params[] = {
+	{ "id", IN_PATH, P_INT, 1, 1, INT64_MAX, NULL },
+	{ "name", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	{ "kind", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	{ "note", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	PARAM_END,
+};
+
+static const struct route locations_routes[] = {
+	{ "GET", "/api/v1/locations", locations_list, ROLE_ANY, 0,
+	    list_params, NULL },
+	{ "POST", "/api/v1/locations", locations_create,
+	    ROLE_OWNER | ROLE_STAFF, 0, create_params, NULL },
+	{ "GET", "/api/v1/locations/{id}", locations_show, ROLE_ANY, 0,
+	    params_id, NULL },
+	{ "PATCH", "/api/v1/locations/{id}", locations_update,
+	    ROLE_OWNER | ROLE_STAFF, 0, update_params, NULL },
+	{ "DELETE", "/api/v1/locations/{id}", locations_delete, ROLE_OWNER,
+	    0, params_id, NULL },
+};
+
+const struct resource locations_resource = {
+	"locations", locations_routes,
+	sizeof(locations_routes) / sizeof(locations_routes[0]),
+	locations_stmts, sizeof(locations_stmts) / sizeof(locations_stmts[0]),
+};
