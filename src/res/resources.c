@@ -18,6 +18,8 @@ extern const struct resource	spools_resource;
 extern const struct resource	items_resource;
 extern const struct resource	stock_resource;
 /* customers */
+/* products */
+/* labels */
 extern const struct resource	customers_resource;
 extern const struct resource	settings_resource;
 
@@ -36,6 +38,8 @@ const struct resource *const resources[] = {
 	&items_resource,
 	&stock_resource,
 	/* customers */
+	/* products */
+	/* labels */
 	&customers_resource,
 	&settings_resource,
 };
