@@ -5,6 +5,7 @@
  * the templates say what will appear there.
  */
 #include "http/req.h"
+#include "res/spools.h"
 
 static int
 pages_show(struct req *r)
@@ -12,11 +13,25 @@ pages_show(struct req *r)
 	return 0;
 }
 
+/* The dashboard: what is low on stock (printers and orders come later). */
+static int
+pages_dashboard(struct req *r)
+{
+	json_t	*low;
+
+	if (spools_low_for_page(r, &low) != 0)
+		return r->err.code;
+	r->out = json_pack("{s:O, s:b}", "low", low, "has_low",
+	    json_array_size(low) > 0);
+	return 0;
+}
+
 #define PAGE(path, tpl, roles) \
 	{ "GET", path, pages_show, roles, ROUTE_PAGE, NULL, tpl }
 
 static const struct route pages_routes[] = {
-	PAGE("/", "pages/dashboard", ROLE_ANY),
+	{ "GET", "/", pages_dashboard, ROLE_ANY, ROUTE_PAGE, NULL,
+	    "pages/dashboard" },
 	PAGE("/orders", "pages/orders", ROLE_ANY),
 	PAGE("/production", "pages/production", ROLE_OWNER | ROLE_STAFF),
 	PAGE("/printers", "pages/printers", ROLE_OWNER | ROLE_STAFF),

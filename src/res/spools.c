@@ -18,6 +18,7 @@
 #include "db/db.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/spools.h"
 #include "view/format.h"
 
 #define SPOOL_COLS \
@@ -493,11 +494,24 @@ spools_page_index(struct req *r)
 	p[7] = "500";
 	p[8] = "0";
 	if (db_exec(r->db, r->arena, &spools_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0 || stock_low(r->db, r->arena, &low, &r->err) != 0)
+	    &r->err) != 0 || spools_low_for_page(r, &low) != 0)
 		return r->err.code;
 	json_array_foreach(rows, i, row)
 		spools_dress(r, row);
-	json_array_foreach(low, i, row) {
+	r->out = json_pack("{s:O, s:O, s:b, s:s*}", "spools", rows, "low",
+	    low, "has_low", json_array_size(low) > 0, "q", p[0]);
+	return 0;
+}
+
+int
+spools_low_for_page(struct req *r, json_t **low)
+{
+	json_t	*row;
+	size_t	 i;
+
+	if (stock_low(r->db, r->arena, low, &r->err) != 0)
+		return r->err.code;
+	json_array_foreach(*low, i, row) {
 		json_object_set_new(row, "available_text", json_string(
 		    arena_printf(r->arena, "%.0f %s", json_number_value(
 		    json_object_get(row, "available")), json_string_value(
@@ -511,8 +525,6 @@ spools_page_index(struct req *r)
 			    arena_printf(r->arena, "%.0f", json_number_value(
 			    json_object_get(row, "days_left")))));
 	}
-	r->out = json_pack("{s:O, s:O, s:b, s:s*}", "spools", rows, "low",
-	    low, "has_low", json_array_size(low) > 0, "q", p[0]);
 	return 0;
 }
 

@@ -269,3 +269,19 @@ def test_filament_and_spool_are_added_through_the_forms(api, h, make_user):
     bad = web.post("/inventory/filaments/new", data={"_csrf": csrf_of(form), "name": "Hand made",
                                                      "material": "PLA", "density": "0"})
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+
+
+def test_dashboard_lists_what_is_low_on_stock(api, h, make_user):
+    colour = uniq("Teal")
+    f = filament(api, h, material="PETG", color_name=colour, low_stock_g=500)
+    s = api.post("/api/v1/spools", json={"filament_id": f["id"], "initial_weight_g": 1000},
+                 headers=h).json()
+    _, _, staff = make_user("staff")
+    page = api.get("/", headers={"Authorization": f"Bearer {staff}"}).text
+    assert colour not in page  # 1000 g is not low
+    api.post(f"/api/v1/spools/{s['id']}/use", json={"grams": 700}, headers=h)
+    page = api.get("/", headers={"Authorization": f"Bearer {staff}"}).text
+    rows = re.findall(r'<li data-testid="low-stock-row">(.*?)</li>', page, re.S)
+    mine = [row for row in rows if colour in row or f["name"] in row]
+    assert mine, rows
+    assert "300 g" in mine[0] and "500 g" in mine[0]
