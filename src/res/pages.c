@@ -35,7 +35,6 @@ static const struct route pages_routes[] = {
 	PAGE("/orders", "pages/orders", ROLE_ANY),
 	PAGE("/production", "pages/production", ROLE_OWNER | ROLE_STAFF),
 	PAGE("/printers", "pages/printers", ROLE_OWNER | ROLE_STAFF),
-	PAGE("/products", "pages/products", ROLE_ANY),
 	PAGE("/quotes", "pages/quotes", ROLE_ANY),
 	PAGE("/reports", "pages/reports", ROLE_ANY),
 	PAGE("/settings", "settings/index", ROLE_ANY),

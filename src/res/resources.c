@@ -19,7 +19,10 @@ extern const struct resource	items_resource;
 extern const struct resource	stock_resource;
 /* customers */
 /* products */
+extern const struct resource	products_resource;
+extern const struct resource	profiles_resource;
 /* labels */
+extern const struct resource	labels_resource;
 extern const struct resource	customers_resource;
 extern const struct resource	settings_resource;
 
@@ -39,7 +42,10 @@ const struct resource *const resources[] = {
 	&stock_resource,
 	/* customers */
 	/* products */
+	&products_resource,
+	&profiles_resource,
 	/* labels */
+	&labels_resource,
 	&customers_resource,
 	&settings_resource,
 };

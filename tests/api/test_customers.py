@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 
+from util import csrf_of
+
 
 @pytest.fixture
 def owner(api, owner_token):
@@ -331,10 +333,6 @@ def page_session(api, make_user, role):
                allow_redirects=False)
     assert r.status_code == 303
     return s
-
-
-def csrf_of(html):
-    return re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
 
 
 def test_the_customers_page_lists_searches_and_scrolls_its_table(api, make_user, owner):

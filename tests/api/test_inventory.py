@@ -4,6 +4,8 @@ import secrets
 
 import pytest
 
+from util import csrf_of, page_session as browser
+
 
 @pytest.fixture
 def h(owner_token):
@@ -20,20 +22,6 @@ def filament(api, h, **extra):
     r = api.post("/api/v1/filaments", json=body, headers=h)
     assert r.status_code == 201, r.text
     return r.json()
-
-
-def browser(api, make_user, role="staff"):
-    name, password, _ = make_user(role)
-    s = api.session()
-    token = re.search(r'name="_csrf" value="([^"]+)"', s.get("/login").text).group(1)
-    r = s.post("/login", data={"username": name, "password": password, "_csrf": token},
-               allow_redirects=False)
-    assert r.status_code == 303
-    return s
-
-
-def csrf_of(html):
-    return re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
 
 
 def test_locations_are_created_listed_renamed_and_unique(api, h, server):

@@ -3,22 +3,13 @@ import json
 import re
 from pathlib import Path
 
+from util import csrf_of, page_session
+
 CATALOGS = Path(__file__).resolve().parents[2] / "templates" / "i18n"
 
 
 def browser_session(api, make_user, role="owner"):
-    name, password, _ = make_user(role)
-    s = api.session()
-    page = s.get("/login").text
-    token = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
-    r = s.post("/login", data={"username": name, "password": password, "_csrf": token},
-               allow_redirects=False)
-    assert r.status_code == 303
-    return s
-
-
-def csrf_of(html):
-    return re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
+    return page_session(api, make_user, role)
 
 
 def test_every_menu_page_renders_with_its_title(api, make_user, server):

@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from util import csrf_of
+
 DEFAULTS = {
     "currency": "EUR",
     "vat_rates": [{"name": "standard", "rate_bp": 1900}, {"name": "reduced", "rate_bp": 700}],
@@ -132,10 +134,6 @@ def login_page_session(api, make_user, role):
                allow_redirects=False)
     assert r.status_code == 303
     return s
-
-
-def csrf_of(html):
-    return re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
 
 
 def form_of(html):
