@@ -676,12 +676,17 @@ lookup(const struct mnode *n, const struct frame *f)
 	return v;
 }
 
-/* Only a miss, null, false and the empty list are falsey. */
+/*
+ * A miss, null, false, the empty list and the empty string are falsey
+ * (as in mustache.js), so {{#note}}...{{/note}} hides an empty note.
+ */
 static int
 truthy(json_t *v)
 {
 	if (v == NULL || json_is_null(v) || json_is_false(v))
 		return 0;
+	if (json_is_string(v))
+		return json_string_length(v) > 0;
 	return !json_is_array(v) || json_array_size(v) > 0;
 }
 

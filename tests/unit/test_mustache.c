@@ -518,11 +518,11 @@ START_TEST(test_values)
 	    "\"sum\": 0.30000000000000004, \"tiny\": 1.5e-7}",
 	    NULL, a, "85 1.21 3 -9007199254740993 -0.5 true false 0 [] "
 	    "50 0.30000000000000004 1.5e-07");
-	/* Only a miss, null, false and the empty list are falsey. */
-	expect_render("{{#e}}E{{/e}}{{#z}}Z{{/z}}{{#o}}O{{/o}}"
+	/* A miss, null, false, [] and "" are falsey; 0 and {} are not. */
+	expect_render("{{#e}}E{{/e}}{{^e}}e{{/e}}{{#z}}Z{{/z}}{{#o}}O{{/o}}"
 	    "{{^l}}L{{/l}}{{^nul}}N{{/nul}}{{^f}}F{{/f}}{{^miss}}M{{/miss}}",
 	    "{\"e\": \"\", \"z\": 0, \"o\": {}, \"l\": [], \"nul\": null, "
-	    "\"f\": false}", NULL, a, "EZOLNFM");
+	    "\"f\": false}", NULL, a, "eZOLNFM");
 	/* Dotted names resolve their head on the stack, the rest below it. */
 	expect_render("{{#a}}{{b.c}}|{{x.y}}{{/a}}",
 	    "{\"a\": {\"b\": {}}, \"b\": {\"c\": \"no\"}, \"x\": {\"y\": 1}}",
