@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/record.h"
 
 #define LOC_COLS \
 	"id, name, kind::text AS kind, note, created_at"
@@ -42,8 +43,6 @@ static const struct stmt locations_stmts[] = {
 	  "DELETE FROM locations WHERE id = $1 RETURNING " LOC_COLS, 1 },
 };
 
-enum { ST_LIST, ST_COUNT, ST_SHOW, ST_CREATE, ST_UPDATE, ST_DELETE };
-
 static const struct stock_field locations_fields[] = {
 	{ "name", SF_TEXT, 1, 1, 100, 0, NULL },
 	{ "kind", SF_ENUM, 0, 0, 0, 0, "shelf|dry_box|printer|other" },
@@ -51,132 +50,40 @@ static const struct stock_field locations_fields[] = {
 };
 #define NFIELDS	(sizeof(locations_fields) / sizeof(locations_fields[0]))
 
+static const struct record locations_record = {
+	"location", locations_stmts, locations_fields, NFIELDS, "name|kind|created_at|id",
+	"kind", "still holds stock or appears in the stock ledger",
+	"move its spools and items elsewhere, or rename it",
+};
+
 static int
 locations_list(struct req *r)
 {
-	json_t		*rows, *cnt;
-	const char	*p[6];
-
-	p[0] = req_str(r, "q");
-	p[1] = req_str(r, "kind");
-	if (stock_sort(r->arena, req_str(r, "sort"), "name|kind|created_at|id",
-	    "name", &p[2], &r->err) != 0)
-		return r->err.code;
-	p[4] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
-	p[5] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &locations_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0 || db_one(r->db, r->arena,
-	    &locations_stmts[ST_COUNT], p, &cnt, &r->err) != 0)
-		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
-	    json_object_get(cnt, "n")));
-	return 0;
-}
-
-static int
-locations_get(struct req *r, json_t **row)
-{
-	const char	*p;
-
-	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-	if (db_one(r->db, r->arena, &locations_stmts[ST_SHOW], &p, row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (*row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such location: %s",
-		    p);
-	return 0;
+	return record_list(r, &locations_record);
 }
 
 static int
 locations_show(struct req *r)
 {
-	json_t	*row;
-
-	if (locations_get(r, &row) != 0)
-		return r->err.code;
-	req_json(r, 200, json_incref(row));
-	return 0;
-}
-
-/* A unique-name conflict, said in words. */
-static int
-locations_dupe(struct req *r, const char *name)
-{
-	if (r->err.code == ERR_CONFLICT) {
-		err_set(&r->err, ERR_CONFLICT, "a location named \"%s\" exists "
-		    "already", name);
-		err_field(&r->err, "name", "is taken");
-	}
-	return r->err.code;
+	return record_show(r, &locations_record);
 }
 
 static int
 locations_create(struct req *r)
 {
-	const char	*p[NFIELDS];
-	json_t		*row;
-
-	if (stock_record(r->arena, locations_fields, NFIELDS, NULL, r->input,
-	    p, NULL, &r->err) != 0)
-		return r->err.code;
-	if (db_one(r->db, r->arena, &locations_stmts[ST_CREATE], p, &row,
-	    &r->err) != 0)
-		return locations_dupe(r, p[0]);
-	if (req_audit(r, "create", "location", arena_printf(r->arena, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "id"))), NULL,
-	    row) != 0)
-		return r->err.code;
-	req_json(r, 201, json_incref(row));
-	return 0;
+	return record_create(r, &locations_record);
 }
 
 static int
 locations_update(struct req *r)
 {
-	const char	*p[NFIELDS + 1];
-	json_t		*cur, *row;
-
-	if (locations_get(r, &cur) != 0)
-		return r->err.code;
-	p[0] = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-	if (stock_record(r->arena, locations_fields, NFIELDS, cur, r->input,
-	    p + 1, NULL, &r->err) != 0)
-		return r->err.code;
-	if (db_one(r->db, r->arena, &locations_stmts[ST_UPDATE], p, &row,
-	    &r->err) != 0)
-		return locations_dupe(r, p[1]);
-	if (req_audit(r, "update", "location", p[0], cur, row) != 0)
-		return r->err.code;
-	req_json(r, 200, json_incref(row));
-	return 0;
+	return record_update(r, &locations_record);
 }
 
 static int
 locations_delete(struct req *r)
 {
-	const char	*p;
-	json_t		*row;
-
-	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-	if (db_one(r->db, r->arena, &locations_stmts[ST_DELETE], &p, &row,
-	    &r->err) != 0) {
-		if (r->err.code != ERR_INVALID)
-			return r->err.code;
-		err_clear(&r->err);
-		err_set(&r->err, ERR_CONFLICT, "location %s still holds stock "
-		    "or appears in the stock ledger", p);
-		err_hint(&r->err, "move its spools and items elsewhere, or "
-		    "rename it");
-		return ERR_CONFLICT;
-	}
-	if (row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such location: %s",
-		    p);
-	if (req_audit(r, "delete", "location", p, row, NULL) != 0)
-		return r->err.code;
-	r->status = 204;
-	return 0;
+	return record_delete(r, &locations_record);
 }
 
 static const struct param list_params[] = {

@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/record.h"
 
 #define VEN_COLS \
 	"id, name, website, (SELECT count(*) FROM filaments f WHERE " \
@@ -43,139 +44,46 @@ static const struct stmt vendors_stmts[] = {
 	  "DELETE FROM vendors WHERE id = $1 RETURNING " VEN_COLS, 1 },
 };
 
-enum { ST_LIST, ST_COUNT, ST_SHOW, ST_CREATE, ST_UPDATE, ST_DELETE };
-
 static const struct stock_field vendors_fields[] = {
 	{ "name", SF_TEXT, 1, 1, 100, 0, NULL },
 	{ "website", SF_TEXT, 0, 0, 300, 0, NULL },
 };
 #define NFIELDS	(sizeof(vendors_fields) / sizeof(vendors_fields[0]))
 
+static const struct record vendors_record = {
+	"vendor", vendors_stmts, vendors_fields, NFIELDS, "name|created_at|id",
+	NULL, "still has filaments",
+	"delete or reassign its filaments first",
+};
+
 static int
 vendors_list(struct req *r)
 {
-	json_t		*rows, *cnt;
-	const char	*p[6];
-
-	p[0] = req_str(r, "q");
-	p[1] = NULL;
-	if (stock_sort(r->arena, req_str(r, "sort"), "name|created_at|id",
-	    "name", &p[2], &r->err) != 0)
-		return r->err.code;
-	p[4] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
-	p[5] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &vendors_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0 || db_one(r->db, r->arena,
-	    &vendors_stmts[ST_COUNT], p, &cnt, &r->err) != 0)
-		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
-	    json_object_get(cnt, "n")));
-	return 0;
-}
-
-static int
-vendors_get(struct req *r, json_t **row)
-{
-	const char	*p;
-
-	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-	if (db_one(r->db, r->arena, &vendors_stmts[ST_SHOW], &p, row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (*row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such vendor: %s",
-		    p);
-	return 0;
+	return record_list(r, &vendors_record);
 }
 
 static int
 vendors_show(struct req *r)
 {
-	json_t	*row;
-
-	if (vendors_get(r, &row) != 0)
-		return r->err.code;
-	req_json(r, 200, json_incref(row));
-	return 0;
-}
-
-/* A unique-name conflict, said in words. */
-static int
-vendors_dupe(struct req *r, const char *name)
-{
-	if (r->err.code == ERR_CONFLICT) {
-		err_set(&r->err, ERR_CONFLICT, "a vendor named \"%s\" exists "
-		    "already", name);
-		err_field(&r->err, "name", "is taken");
-	}
-	return r->err.code;
+	return record_show(r, &vendors_record);
 }
 
 static int
 vendors_create(struct req *r)
 {
-	const char	*p[NFIELDS];
-	json_t		*row;
-
-	if (stock_record(r->arena, vendors_fields, NFIELDS, NULL, r->input,
-	    p, NULL, &r->err) != 0)
-		return r->err.code;
-	if (db_one(r->db, r->arena, &vendors_stmts[ST_CREATE], p, &row,
-	    &r->err) != 0)
-		return vendors_dupe(r, p[0]);
-	if (req_audit(r, "create", "vendor", arena_printf(r->arena, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "id"))), NULL,
-	    row) != 0)
-		return r->err.code;
-	req_json(r, 201, json_incref(row));
-	return 0;
+	return record_create(r, &vendors_record);
 }
 
 static int
 vendors_update(struct req *r)
 {
-	const char	*p[NFIELDS + 1];
-	json_t		*cur, *row;
-
-	if (vendors_get(r, &cur) != 0)
-		return r->err.code;
-	p[0] = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-	if (stock_record(r->arena, vendors_fields, NFIELDS, cur, r->input,
-	    p + 1, NULL, &r->err) != 0)
-		return r->err.code;
-	if (db_one(r->db, r->arena, &vendors_stmts[ST_UPDATE], p, &row,
-	    &r->err) != 0)
-		return vendors_dupe(r, p[1]);
-	if (req_audit(r, "update", "vendor", p[0], cur, row) != 0)
-		return r->err.code;
-	req_json(r, 200, json_incref(row));
-	return 0;
+	return record_update(r, &vendors_record);
 }
 
 static int
 vendors_delete(struct req *r)
 {
-	const char	*p;
-	json_t		*row;
-
-	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-	if (db_one(r->db, r->arena, &vendors_stmts[ST_DELETE], &p, &row,
-	    &r->err) != 0) {
-		if (r->err.code != ERR_INVALID)
-			return r->err.code;
-		err_clear(&r->err);
-		err_set(&r->err, ERR_CONFLICT, "vendor %s still has filaments",
-		    p);
-		err_hint(&r->err, "delete or reassign its filaments first");
-		return ERR_CONFLICT;
-	}
-	if (row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such vendor: %s",
-		    p);
-	if (req_audit(r, "delete", "vendor", p, row, NULL) != 0)
-		return r->err.code;
-	r->status = 204;
-	return 0;
+	return record_delete(r, &vendors_record);
 }
 
 static const struct param list_params[] = {

@@ -1,0 +1,140 @@
+/*
+ * record.c -- the routine handlers of a simple record resource.
+ *
+ * Names are unique (a unique violation becomes "a <entity> named ... exists
+ * already" on the name field); a delete that a foreign key refuses becomes
+ * the resource's own 409 with its hint.  Every write is audited.
+ */
+#include "core/arena.h"
+#include "db/db.h"
+#include "http/req.h"
+#include "res/record.h"
+
+#define RECORD_MAX_FIELDS	16
+
+int
+record_list(struct req *r, const struct record *rec)
+{
+	json_t		*rows, *cnt;
+	const char	*p[6];
+
+	p[0] = req_str(r, "q");
+	p[1] = rec->filter != NULL ? req_str(r, rec->filter) : NULL;
+	if (stock_sort(r->arena, req_str(r, "sort"), rec->sort_allowed,
+	    "name", &p[2], &r->err) != 0)
+		return r->err.code;
+	p[4] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
+	p[5] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
+	if (db_exec(r->db, r->arena, &rec->stmts[RECORD_LIST], p, &rows,
+	    &r->err) != 0 || db_one(r->db, r->arena,
+	    &rec->stmts[RECORD_COUNT], p, &cnt, &r->err) != 0)
+		return r->err.code;
+	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
+	    json_object_get(cnt, "n")));
+	return 0;
+}
+
+static int
+record_get(struct req *r, const struct record *rec, json_t **row)
+{
+	const char	*p;
+
+	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+	if (db_one(r->db, r->arena, &rec->stmts[RECORD_SHOW], &p, row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (*row == NULL)
+		return err_set(&r->err, ERR_NOT_FOUND, "no such %s: %s",
+		    rec->entity, p);
+	return 0;
+}
+
+int
+record_show(struct req *r, const struct record *rec)
+{
+	json_t	*row;
+
+	if (record_get(r, rec, &row) != 0)
+		return r->err.code;
+	req_json(r, 200, json_incref(row));
+	return 0;
+}
+
+/* A unique-name conflict, said in words. */
+static int
+record_dupe(struct req *r, const struct record *rec, const char *name)
+{
+	if (r->err.code == ERR_CONFLICT) {
+		err_set(&r->err, ERR_CONFLICT, "a %s named \"%s\" exists "
+		    "already", rec->entity, name);
+		err_field(&r->err, "name", "is taken");
+	}
+	return r->err.code;
+}
+
+int
+record_create(struct req *r, const struct record *rec)
+{
+	const char	*p[RECORD_MAX_FIELDS];
+	json_t		*row;
+
+	if (stock_record(r->arena, rec->fields, rec->nfields, NULL, r->input,
+	    p, NULL, &r->err) != 0)
+		return r->err.code;
+	if (db_one(r->db, r->arena, &rec->stmts[RECORD_CREATE], p, &row,
+	    &r->err) != 0)
+		return record_dupe(r, rec, p[0]);
+	if (req_audit(r, "create", rec->entity, arena_printf(r->arena, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "id"))), NULL,
+	    row) != 0)
+		return r->err.code;
+	req_json(r, 201, json_incref(row));
+	return 0;
+}
+
+int
+record_update(struct req *r, const struct record *rec)
+{
+	const char	*p[RECORD_MAX_FIELDS + 1];
+	json_t		*cur, *row;
+
+	if (record_get(r, rec, &cur) != 0)
+		return r->err.code;
+	p[0] = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+	if (stock_record(r->arena, rec->fields, rec->nfields, cur, r->input,
+	    p + 1, NULL, &r->err) != 0)
+		return r->err.code;
+	if (db_one(r->db, r->arena, &rec->stmts[RECORD_UPDATE], p, &row,
+	    &r->err) != 0)
+		return record_dupe(r, rec, p[1]);
+	if (req_audit(r, "update", rec->entity, p[0], cur, row) != 0)
+		return r->err.code;
+	req_json(r, 200, json_incref(row));
+	return 0;
+}
+
+int
+record_delete(struct req *r, const struct record *rec)
+{
+	const char	*p;
+	json_t		*row;
+
+	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+	if (db_one(r->db, r->arena, &rec->stmts[RECORD_DELETE], &p, &row,
+	    &r->err) != 0) {
+		if (r->err.code != ERR_INVALID)
+			return r->err.code;
+		err_clear(&r->err);
+		err_set(&r->err, ERR_CONFLICT, "%s %s %s", rec->entity, p,
+		    rec->in_use);
+		err_hint(&r->err, "%s", rec->in_use_hint);
+		return ERR_CONFLICT;
+	}
+	if (row == NULL)
+		return err_set(&r->err, ERR_NOT_FOUND, "no such %s: %s",
+		    rec->entity, p);
+	if (req_audit(r, "delete", rec->entity, p, row, NULL) != 0)
+		return r->err.code;
+	r->status = 204;
+	return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * record.h -- list, show, create, change and delete for a simple record
+ * resource (locations, vendors): everything but the SQL, the fields and
+ * the words lives here once.
+ *
+ * The resource's statements come in this order: list ($1 q, $2 filter,
+ * $3/$4 sort keys, $5 limit, $6 offset), count ($1, $2), show ($1 id),
+ * create ($1.. fields), update ($1 id, $2.. fields), delete ($1 id).
+ */
+#ifndef PY_RES_RECORD_H
+#define PY_RES_RECORD_H
+
+#include <stddef.h>
+
+#include "domain/stock.h"
+
+struct req;
+struct stmt;
+
+enum { RECORD_LIST, RECORD_COUNT, RECORD_SHOW, RECORD_CREATE,
+    RECORD_UPDATE, RECORD_DELETE, RECORD__STMTS };
+
+struct record {
+	const char			*entity;	/* "location": audit, messages */
+	const struct stmt		*stmts;		/* RECORD__STMTS of them */
+	const struct stock_field	*fields;	/* first one is the name */
+	size_t				 nfields;
+	const char			*sort_allowed;	/* "name|created_at|id" */
+	const char			*filter;	/* query parameter for $2, or NULL */
+	const char			*in_use;	/* why a delete is refused */
+	const char			*in_use_hint;
+};
+
+/* Each answers the request as the route's handler; returns 0 or an error. */
+int	record_list(struct req *, const struct record *);
+int	record_show(struct req *, const struct record *);
+int	record_create(struct req *, const struct record *);
+int	record_update(struct req *, const struct record *);
+int	record_delete(struct req *, const struct record *);
+
+#endif
