@@ -3,8 +3,8 @@
  *
  * Invariant: while `conn` is usable every registered statement is
  * prepared on it.  A broken connection is dropped and reopened lazily, at
- * most once a second, so a worker keeps answering (503) while the server
- * is away and recovers by itself when it returns.
+ * most every DB_RETRY_MS, so a worker keeps answering (503) while the
+ * server is away and recovers by itself within that time when it returns.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +31,12 @@
 #define OID_TIMESTAMPTZ	1184
 
 #define MAX_STMTS	1024
+#define DB_RETRY_MS	100	/* a failed connect is cheap; retry soon */
 
 struct db {
 	char		*conninfo;
 	PGconn		*conn;
-	time_t		 last_try;
+	long long	 last_try_ms;	/* monotonic time of the last connect */
 	int		 in_tx;
 	int		 retry;
 	unsigned long	 errors;
@@ -85,6 +86,15 @@ db_free(struct db *d)
 	free(d);
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 db_drop(struct db *d)
 {
@@ -101,7 +111,7 @@ db_connect(struct db *d, struct err *e)
 	size_t		 i;
 
 	db_drop(d);
-	d->last_try = time(NULL);
+	d->last_try_ms = now_ms();
 	d->conn = PQconnectdb(d->conninfo);
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		err_set(e, ERR_UNAVAILABLE, "the database is not reachable");
@@ -133,7 +143,7 @@ db_ready(struct db *d, struct err *e)
 {
 	if (d->conn != NULL && PQstatus(d->conn) == CONNECTION_OK)
 		return 1;
-	if (d->conn == NULL && time(NULL) == d->last_try) {
+	if (d->conn == NULL && now_ms() - d->last_try_ms < DB_RETRY_MS) {
 		err_set(e, ERR_UNAVAILABLE, "the database is not reachable");
 		return 0;
 	}
@@ -287,6 +297,23 @@ result_rows(struct db *d, struct arena *a, PGresult *res, json_t **rows,
 	return 0;
 }
 
+/*
+ * A connection that broke while idle (the server restarted, say) is only
+ * noticed when it is next used.  Outside a transaction nothing is lost by
+ * opening a new one and running the statement again, so the first request
+ * after an outage succeeds instead of failing.  Returns 1 when the caller
+ * should run its statement again (res has been freed).
+ */
+static int
+reconnected(struct db *d, int was_tx, PGresult *res, struct err *e)
+{
+	if (was_tx || PQstatus(d->conn) == CONNECTION_OK)
+		return 0;
+	PQclear(res);
+	log_kv(LOG_WARN, "database connection lost; reconnecting", NULL);
+	return db_connect(d, e) == 0 ? 1 : -1;
+}
+
 int
 db_exec(struct db *d, struct arena *a, const struct stmt *s,
     const char *const *params, json_t **rows, struct err *e)
@@ -296,8 +323,13 @@ db_exec(struct db *d, struct arena *a, const struct stmt *s,
 
 	if (!db_ready(d, e))
 		return ERR_UNAVAILABLE;
-	res = PQexecPrepared(d->conn, s->name, s->nparams, params, NULL,
-	    NULL, 0);
+	res = PQexecPrepared(d->conn, s->name, s->nparams, params,
+	    NULL, NULL, 0);
+	if ((rc = reconnected(d, d->in_tx, res, e)) < 0)
+		return e->code;
+	if (rc > 0)
+		res = PQexecPrepared(d->conn, s->name, s->nparams, params,
+	    NULL, NULL, 0);
 	rc = result_rows(d, a, res, rows, e);
 	PQclear(res);
 	return rc;
@@ -312,7 +344,13 @@ db_exec_sql(struct db *d, struct arena *a, const char *sql, int nparams,
 
 	if (!db_ready(d, e))
 		return ERR_UNAVAILABLE;
-	res = PQexecParams(d->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(d->conn, sql, nparams, NULL, params, NULL,
+	    NULL, 0);
+	if ((rc = reconnected(d, d->in_tx, res, e)) < 0)
+		return e->code;
+	if (rc > 0)
+		res = PQexecParams(d->conn, sql, nparams, NULL, params, NULL,
+	    NULL, 0);
 	rc = result_rows(d, a, res, rows, e);
 	PQclear(res);
 	return rc;
@@ -342,6 +380,10 @@ db_simple(struct db *d, const char *sql, struct err *e)
 	if (!db_ready(d, e))
 		return ERR_UNAVAILABLE;
 	res = PQexec(d->conn, sql);
+	if ((rc = reconnected(d, d->in_tx, res, e)) < 0)
+		return e->code;
+	if (rc > 0)
+		res = PQexec(d->conn, sql);
 	rc = result_rows(d, NULL, res, NULL, e);
 	PQclear(res);
 	return rc;
