@@ -16,6 +16,7 @@
 #include "core/arena.h"
 #include "core/json.h"
 #include "core/err.h"
+#include "core/str.h"
 #include "db/db.h"
 #include "domain/stock.h"
 
@@ -621,22 +622,6 @@ stock_number(json_t *v, double *out)
 	return *end == '\0' && isfinite(*out) ? 0 : -1;
 }
 
-static int
-in_choices(const char *choices, const char *v)
-{
-	const char	*p, *bar;
-	size_t		 n;
-
-	n = strlen(v);
-	for (p = choices; p != NULL; p = bar != NULL ? bar + 1 : NULL) {
-		bar = strchr(p, '|');
-		if ((size_t)((bar != NULL ? bar : p + strlen(p)) - p) == n &&
-		    strncmp(p, v, n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* "#a1b2c3", "a1b2c3" -> "#A1B2C3"; NULL when it is not a colour. */
 static const char *
 hex_colour(struct arena *a, const char *s)
@@ -708,7 +693,7 @@ field_text(struct arena *a, const struct stock_field *f, json_t *v,
 		if (!json_is_string(v))
 			return err_field(e, f->name, "must be text"), -1;
 		s = json_string_value(v);
-		if (f->type == SF_ENUM && !in_choices(f->choices, s))
+		if (f->type == SF_ENUM && !str_in_choices(f->choices, s))
 			return err_field(e, f->name, "must be one of %s",
 			    f->choices), -1;
 		if (f->type == SF_CUR && (strlen(s) != 3 ||
@@ -799,7 +784,7 @@ stock_sort(struct arena *a, const char *sort, const char *allowed,
 		k = comma != NULL ? arena_strndup(a, sort, (size_t)(comma -
 		    sort)) : arena_strdup(a, sort);
 		name = *k == '-' ? k + 1 : k;
-		if (*name == '\0' || !in_choices(allowed, name)) {
+		if (*name == '\0' || !str_in_choices(allowed, name)) {
 			err_set(e, ERR_BAD_REQUEST, "parameter \"sort\" cannot "
 			    "sort by \"%s\"", name);
 			err_hint(e, "sort by %s, with a leading - for "

@@ -13,6 +13,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/str.h"
 #include "http/router.h"
 
 #define MAX_ROUTES	1024
@@ -230,22 +231,6 @@ router_match(struct arena *a, const char *method, const char *path,
 	return 0;
 }
 
-static int
-in_choices(const char *choices, const char *v)
-{
-	const char	*p, *bar;
-	size_t		 n;
-
-	n = strlen(v);
-	for (p = choices; p != NULL; p = bar != NULL ? bar + 1 : NULL) {
-		bar = strchr(p, '|');
-		if ((size_t)((bar != NULL ? bar : p + strlen(p)) - p) == n &&
-		    strncmp(p, v, n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * Converts one value.  Text values (path, query, form) are parsed; JSON
  * values must already have the right type.
@@ -315,7 +300,7 @@ param_value(const struct param *p, json_t *v, json_t **out, const char **why)
 			*why = "must not contain NUL characters";
 			return -1;
 		}
-		if (p->type == P_ENUM && !in_choices(p->choices, s)) {
+		if (p->type == P_ENUM && !str_in_choices(p->choices, s)) {
 			*why = "is not one of the allowed values";
 			return -1;
 		}
@@ -335,7 +320,7 @@ param_value(const struct param *p, json_t *v, json_t **out, const char **why)
 		}
 		json_array_foreach(v, i, item) {
 			if (!json_is_string(item) ||
-			    !in_choices(p->choices, json_string_value(item))) {
+			    !str_in_choices(p->choices, json_string_value(item))) {
 				*why = "holds a value that is not allowed";
 				return -1;
 			}
