@@ -24,6 +24,7 @@
 #include "db/db.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/record.h"
 
 #define FIL_COLS \
 	"f.id, f.vendor_id, v.name AS vendor, f.name, f.material, " \
@@ -124,7 +125,6 @@ static json_t	*filaments_catalog;
 static int
 filaments_list(struct req *r)
 {
-	json_t		*rows, *cnt;
 	const char	*p[8];
 
 	p[0] = req_str(r, "q");
@@ -140,28 +140,15 @@ filaments_list(struct req *r)
 		p[5] = "color_name";
 	p[6] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
 	p[7] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &filaments_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0 || db_one(r->db, r->arena,
-	    &filaments_stmts[ST_COUNT], p, &cnt, &r->err) != 0)
-		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
-	    json_object_get(cnt, "n")));
-	return 0;
+	return record_page(r, &filaments_stmts[ST_LIST],
+	    &filaments_stmts[ST_COUNT], p);
 }
 
 static int
 filaments_get(struct req *r, long long id, json_t **row)
 {
-	const char	*p;
-
-	p = arena_printf(r->arena, "%lld", id);
-	if (db_one(r->db, r->arena, &filaments_stmts[ST_SHOW], &p, row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (*row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such filament: %s",
-		    p);
-	return 0;
+	return record_find(r, &filaments_stmts[ST_SHOW], id, "filament",
+	    row);
 }
 
 static int

@@ -81,7 +81,10 @@ health_check(struct req *r)
 	    "checks", checks);
 }
 
-/* Only a good answer is cached: an outage shows at once, and so does recovery. */
+/*
+ * Only a good answer is cached: an outage shows at once, and so does
+ * recovery.
+ */
 static int
 health_show(struct req *r)
 {

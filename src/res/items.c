@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/record.h"
 
 #define ITEM_ON_HAND \
 	"coalesce((SELECT sum(st.on_hand) FROM item_stock st WHERE " \
@@ -110,15 +111,8 @@ items_list(struct req *r)
 static int
 items_get(struct req *r, long long id, json_t **row)
 {
-	const char	*p;
-
-	p = arena_printf(r->arena, "%lld", id);
-	if (db_one(r->db, r->arena, &items_stmts[ST_SHOW], &p, row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (*row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such item: %s", p);
-	return 0;
+	return record_find(r, &items_stmts[ST_SHOW], id, "item",
+	    row);
 }
 
 static int
@@ -302,7 +296,7 @@ items_release(struct req *r)
 static int
 items_ledger(struct req *r)
 {
-	json_t		*row, *rows, *cnt;
+	json_t		*row;
 	const char	*p[3];
 
 	if (items_get(r, req_int(r, "id", 0), &row) != 0)
@@ -310,13 +304,8 @@ items_ledger(struct req *r)
 	p[0] = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
 	p[1] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
 	p[2] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &items_stmts[ST_LEDGER], p, &rows,
-	    &r->err) != 0 || db_one(r->db, r->arena,
-	    &items_stmts[ST_LEDGER_COUNT], p, &cnt, &r->err) != 0)
-		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
-	    json_object_get(cnt, "n")));
-	return 0;
+	return record_page(r, &items_stmts[ST_LEDGER],
+	    &items_stmts[ST_LEDGER_COUNT], p);
 }
 
 static const struct param list_params[] = {

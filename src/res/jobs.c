@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "db/db.h"
 #include "http/req.h"
+#include "res/record.h"
 
 static const struct stmt jobs_res_stmts[] = {
 	{ "jobs_list",
@@ -34,19 +35,13 @@ enum { ST_LIST, ST_COUNT, ST_SHOW, ST_RETRY };
 static int
 jobs_list(struct req *r)
 {
-	json_t		*rows, *cnt;
 	const char	*p[3];
 
 	p[0] = req_str(r, "state");
 	p[1] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
 	p[2] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &jobs_res_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0 || db_one(r->db, r->arena,
-	    &jobs_res_stmts[ST_COUNT], p, &cnt, &r->err) != 0)
-		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
-	    json_object_get(cnt, "n")));
-	return 0;
+	return record_page(r, &jobs_res_stmts[ST_LIST],
+	    &jobs_res_stmts[ST_COUNT], p);
 }
 
 static int

@@ -51,7 +51,8 @@ static const struct stock_field locations_fields[] = {
 #define NFIELDS	(sizeof(locations_fields) / sizeof(locations_fields[0]))
 
 static const struct record locations_record = {
-	"location", locations_stmts, locations_fields, NFIELDS, "name|kind|created_at|id",
+	"location", locations_stmts, locations_fields, NFIELDS,
+	"name|kind|created_at|id",
 	"kind", "still holds stock or appears in the stock ledger",
 	"move its spools and items elsewhere, or rename it",
 };

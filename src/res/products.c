@@ -24,6 +24,7 @@
 #include "domain/money.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/record.h"
 #include "view/format.h"
 
 #define PROD_COLS \
@@ -198,7 +199,6 @@ products_id_text(struct req *r, json_t *row)
 static int
 products_list(struct req *r)
 {
-	json_t		*rows, *cnt;
 	const char	*p[7];
 
 	p[0] = req_str(r, "q");
@@ -210,28 +210,15 @@ products_list(struct req *r)
 		return r->err.code;
 	p[5] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
 	p[6] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &products_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0 || db_one(r->db, r->arena,
-	    &products_stmts[ST_COUNT], p, &cnt, &r->err) != 0)
-		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
-	    json_object_get(cnt, "n")));
-	return 0;
+	return record_page(r, &products_stmts[ST_LIST],
+	    &products_stmts[ST_COUNT], p);
 }
 
 static int
 products_get(struct req *r, long long id, json_t **row)
 {
-	const char	*p;
-
-	p = arena_printf(r->arena, "%lld", id);
-	if (db_one(r->db, r->arena, &products_stmts[ST_SHOW], &p, row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (*row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such product: %s",
-		    p);
-	return 0;
+	return record_find(r, &products_stmts[ST_SHOW], id, "product",
+	    row);
 }
 
 static int

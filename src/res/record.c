@@ -13,9 +13,37 @@
 #define RECORD_MAX_FIELDS	16
 
 int
+record_page(struct req *r, const struct stmt *list, const struct stmt *count,
+    const char *const *params)
+{
+	json_t	*rows, *cnt;
+
+	if (db_exec(r->db, r->arena, list, params, &rows, &r->err) != 0 ||
+	    db_one(r->db, r->arena, count, params, &cnt, &r->err) != 0)
+		return r->err.code;
+	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
+	    json_object_get(cnt, "n")));
+	return 0;
+}
+
+int
+record_find(struct req *r, const struct stmt *show, long long id,
+    const char *noun, json_t **row)
+{
+	const char	*p;
+
+	p = arena_printf(r->arena, "%lld", id);
+	if (db_one(r->db, r->arena, show, &p, row, &r->err) != 0)
+		return r->err.code;
+	if (*row == NULL)
+		return err_set(&r->err, ERR_NOT_FOUND, "no such %s: %s", noun,
+		    p);
+	return 0;
+}
+
+int
 record_list(struct req *r, const struct record *rec)
 {
-	json_t		*rows, *cnt;
 	const char	*p[6];
 
 	p[0] = req_str(r, "q");
@@ -25,28 +53,15 @@ record_list(struct req *r, const struct record *rec)
 		return r->err.code;
 	p[4] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
 	p[5] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &rec->stmts[RECORD_LIST], p, &rows,
-	    &r->err) != 0 || db_one(r->db, r->arena,
-	    &rec->stmts[RECORD_COUNT], p, &cnt, &r->err) != 0)
-		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
-	    json_object_get(cnt, "n")));
-	return 0;
+	return record_page(r, &rec->stmts[RECORD_LIST],
+	    &rec->stmts[RECORD_COUNT], p);
 }
 
 static int
 record_get(struct req *r, const struct record *rec, json_t **row)
 {
-	const char	*p;
-
-	p = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-	if (db_one(r->db, r->arena, &rec->stmts[RECORD_SHOW], &p, row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (*row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such %s: %s",
-		    rec->entity, p);
-	return 0;
+	return record_find(r, &rec->stmts[RECORD_SHOW], req_int(r, "id", 0),
+	    rec->entity, row);
 }
 
 int

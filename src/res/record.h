@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "domain/stock.h"
 
 struct req;
@@ -30,6 +32,19 @@ struct record {
 	const char			*in_use;	/* why a delete is refused */
 	const char			*in_use_hint;
 };
+
+/*
+ * Runs a list statement and its count with the same parameters and
+ * answers {"items": [...], "total": N}.  Returns 0 or the error.
+ */
+int	record_page(struct req *, const struct stmt *list,
+	    const struct stmt *count, const char *const *params);
+/*
+ * Reads the row of id with a one-parameter statement; no row is
+ * ERR_NOT_FOUND "no such <noun>: <id>".  The row lives on the arena.
+ */
+int	record_find(struct req *, const struct stmt *show, long long id,
+	    const char *noun, json_t **row);
 
 /* Each answers the request as the route's handler; returns 0 or an error. */
 int	record_list(struct req *, const struct record *);

@@ -18,6 +18,7 @@
 #include "db/db.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/record.h"
 #include "res/spools.h"
 #include "view/format.h"
 
@@ -175,15 +176,8 @@ spools_list(struct req *r)
 static int
 spools_get(struct req *r, long long id, json_t **row)
 {
-	const char	*p;
-
-	p = arena_printf(r->arena, "%lld", id);
-	if (db_one(r->db, r->arena, &spools_stmts[ST_SHOW], &p, row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (*row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such spool: %s", p);
-	return 0;
+	return record_find(r, &spools_stmts[ST_SHOW], id, "spool",
+	    row);
 }
 
 static int
