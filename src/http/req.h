@@ -165,6 +165,11 @@ void		 req_flash(struct req *, const char *kind, const char *key);
  * stays as "..._at_iso" (for <time datetime=...>).
  */
 void		 req_localize_times(struct req *, json_t *rows);
+/*
+ * Ends a validation that collected field errors: ERR_INVALID with the
+ * message "invalid <what>: <field>, <field>".
+ */
+int		 req_invalid(struct req *, const char *what);
 /* A small text for a catalog key in the request's language. */
 const char	*req_t(struct req *, const char *key);
 

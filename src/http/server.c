@@ -226,6 +226,20 @@ req_localize_times(struct req *r, json_t *rows)
 	}
 }
 
+int
+req_invalid(struct req *r, const char *what)
+{
+	const char	*key, *list;
+	json_t		*v;
+
+	list = NULL;
+	json_object_foreach(r->err.fields, key, v)
+		list = list == NULL ? key : arena_printf(r->arena, "%s, %s",
+		    list, key);
+	return err_set(&r->err, ERR_INVALID, "invalid %s: %s", what,
+	    list != NULL ? list : "see fields");
+}
+
 const char *
 req_t(struct req *r, const char *key)
 {

@@ -179,21 +179,6 @@ customers_phone_ok(const char *s)
 	return digits >= 3;
 }
 
-/* Ends validation: the message names every field that has a problem. */
-static int
-customers_invalid(struct req *r)
-{
-	const char	*key, *list;
-	json_t		*v;
-
-	list = NULL;
-	json_object_foreach(r->err.fields, key, v)
-		list = list == NULL ? key : arena_printf(r->arena, "%s, %s",
-		    list, key);
-	return err_set(&r->err, ERR_INVALID, "invalid customer: %s",
-	    list != NULL ? list : "see fields");
-}
-
 /* The country code to look up, or NULL (none, or a field error). */
 static const char *
 customers_country(struct req *r, json_t *m, const char *field)
@@ -256,7 +241,7 @@ customers_validate(struct req *r, json_t *m)
 			    "DE123456789");
 	}
 	if (r->err.code != ERR_OK)
-		return customers_invalid(r);
+		return req_invalid(r, "customer");
 	json_object_set(m, "vat_id", json_object_get(chk, "vat_id"));
 	return 0;
 }

@@ -90,7 +90,6 @@ static const struct stock_field items_fields[] = {
 static int
 items_list(struct req *r)
 {
-	json_t		*rows, *cnt;
 	const char	*p[5];
 
 	p[0] = req_str(r, "q");
@@ -99,13 +98,8 @@ items_list(struct req *r)
 		return r->err.code;
 	p[3] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
 	p[4] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &items_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0 || db_one(r->db, r->arena, &items_stmts[ST_COUNT],
-	    p, &cnt, &r->err) != 0)
-		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
-	    json_object_get(cnt, "n")));
-	return 0;
+	return record_page(r, &items_stmts[ST_LIST],
+	    &items_stmts[ST_COUNT], p);
 }
 
 static int

@@ -117,21 +117,6 @@ settings_upper(struct arena *a, const char *s)
 	return u;
 }
 
-/* Ends validation: the message names every field that has a problem. */
-static int
-settings_invalid(struct req *r)
-{
-	const char	*key, *list;
-	json_t		*v;
-
-	list = NULL;
-	json_object_foreach(r->err.fields, key, v)
-		list = list == NULL ? key : arena_printf(r->arena, "%s, %s",
-		    list, key);
-	return err_set(&r->err, ERR_INVALID, "invalid settings: %s",
-	    list != NULL ? list : "see fields");
-}
-
 /* 1 to VAT_ROWS rates {name, rate_bp}, names unique, one "standard". */
 static void
 settings_check_rates(struct req *r, json_t *rates)
@@ -199,7 +184,7 @@ settings_validate(struct req *r, json_t *m)
 
 	settings_check_rates(r, json_object_get(m, "vat_rates"));
 	if (r->err.code != ERR_OK)
-		return settings_invalid(r);
+		return req_invalid(r, "settings");
 	p[0] = json_string_value(json_object_get(m, "currency"));
 	p[1] = json_string_value(json_object_get(m, "business_country"));
 	p[2] = json_string_value(json_object_get(m, "business_vat_id"));
@@ -228,7 +213,7 @@ settings_validate(struct req *r, json_t *m)
 			    "with an EU country prefix such as DE");
 	}
 	if (r->err.code != ERR_OK)
-		return settings_invalid(r);
+		return req_invalid(r, "settings");
 	json_object_set(m, "business_vat_id", json_object_get(chk, "vat_id"));
 	return 0;
 }
@@ -275,7 +260,7 @@ settings_apply(struct req *r, json_t *changes, json_t **after)
 		json_object_set(m, key, v);
 	}
 	if (r->err.code != ERR_OK)
-		return settings_invalid(r);
+		return req_invalid(r, "settings");
 	if (settings_validate(r, m) != 0)
 		return r->err.code;
 	for (i = 0; i < NFIELDS; i++) {
@@ -481,7 +466,7 @@ settings_page_save(struct req *r)
 		    name, "rate_bp", (json_int_t)bp));
 	}
 	if (r->err.code != ERR_OK)
-		return settings_invalid(r);
+		return req_invalid(r, "settings");
 	if (settings_apply(r, changes, &row) != 0)
 		return r->err.code;
 	req_flash(r, "ok", "customers_flash_settings_saved");

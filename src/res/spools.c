@@ -148,7 +148,6 @@ spools_why(struct req *r, struct stock_why *why)
 static int
 spools_list(struct req *r)
 {
-	json_t		*rows, *cnt;
 	const char	*p[9];
 
 	p[0] = req_str(r, "q");
@@ -164,13 +163,8 @@ spools_list(struct req *r)
 		return r->err.code;
 	p[7] = arena_printf(r->arena, "%lld", req_int(r, "limit", 50));
 	p[8] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &spools_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0 || db_one(r->db, r->arena, &spools_stmts[ST_COUNT],
-	    p, &cnt, &r->err) != 0)
-		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "items", rows, "total",
-	    json_object_get(cnt, "n")));
-	return 0;
+	return record_page(r, &spools_stmts[ST_LIST],
+	    &spools_stmts[ST_COUNT], p);
 }
 
 static int
