@@ -44,7 +44,7 @@ void
 err_clear(struct err *e)
 {
 	e->code = ERR_OK;
-	e->message[0] = e->detail[0] = e->hint[0] = '\0';
+	e->message[0] = e->detail[0] = e->hint[0] = e->allowed[0] = '\0';
 	if (e->fields != NULL)
 		json_decref(e->fields);
 	e->fields = NULL;
@@ -80,6 +80,14 @@ err_hint(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->hint, sizeof(e->hint), fmt, ap);
 	va_end(ap);
+}
+
+void
+err_allowed(struct err *e, const char *list)
+{
+	/* '=' marks it set, so that "none allowed" shows as [] */
+	snprintf(e->allowed, sizeof(e->allowed), "=%s", list != NULL ? list :
+	    "");
 }
 
 void

@@ -31,6 +31,8 @@ struct err {
 	char		 message[256];
 	char		 detail[512];
 	char		 hint[256];
+	/* A 409 from a state machine: "=a|b", the states allowed next. */
+	char		 allowed[128];
 	json_t		*fields;	/* object: field name -> message, or NULL */
 };
 
@@ -46,6 +48,9 @@ void	err_hint(struct err *, const char *, ...)
 /* Adds a per-field message; the code becomes ERR_INVALID if it was ERR_OK. */
 void	err_field(struct err *, const char *field, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* Names the states that may follow (ERR_CONFLICT of a state machine). */
+void	err_allowed(struct err *, const char *pipe_list);
 
 /* Machine-readable name ("not_found") and HTTP status for a code. */
 const char	*err_name(enum err_code);

@@ -1,6 +1,8 @@
 /*
  * json.c -- jansson values that live as long as an arena.
  */
+#include <stdlib.h>
+
 #include "core/arena.h"
 #include "core/json.h"
 
@@ -16,4 +18,36 @@ arena_json(struct arena *a, json_t *j)
 	if (j != NULL)
 		arena_defer(a, json_drop, j);
 	return j;
+}
+
+const char *
+arena_json_text(struct arena *a, json_t *j)
+{
+	char		*s;
+	const char	*out;
+
+	if (j == NULL)
+		return NULL;
+	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	out = arena_strdup(a, s != NULL ? s : "null");
+	free(s);
+	return out;
+}
+
+long long
+json_row_int(json_t *row, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(row, key));
+}
+
+double
+json_row_num(json_t *row, const char *key)
+{
+	return json_number_value(json_object_get(row, key));
+}
+
+const char *
+json_row_str(json_t *row, const char *key)
+{
+	return json_string_value(json_object_get(row, key));
 }

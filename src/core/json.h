@@ -11,4 +11,12 @@ struct arena;
 /* Hands j's reference to the arena (dropped at reset) and returns j. */
 json_t	*arena_json(struct arena *, json_t *j);
 
+/* j as compact JSON text with sorted keys, on the arena (NULL: NULL). */
+const char *arena_json_text(struct arena *, json_t *j);
+
+/* A field of a row object: integer, number or string (0, 0, NULL if absent). */
+long long	 json_row_int(json_t *row, const char *key);
+double		 json_row_num(json_t *row, const char *key);
+const char	*json_row_str(json_t *row, const char *key);
+
 #endif

@@ -173,6 +173,9 @@ int		 req_invalid(struct req *, const char *what);
 /* A small text for a catalog key in the request's language. */
 const char	*req_t(struct req *, const char *key);
 
+/* Who acts, as audit and ledger rows name them ("anna (API key 3)"). */
+const char	*req_actor(struct req *);
+
 /* Writes an audit row in the request's transaction. */
 int		 req_audit(struct req *, const char *action, const char *entity,
 		    const char *entity_id, json_t *before, json_t *after);

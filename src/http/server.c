@@ -250,17 +250,13 @@ req_t(struct req *r, const char *key)
 	return s != NULL ? s : key;
 }
 
-static const char *
-json_text(struct arena *a, json_t *j)
-{
-	char	*s, *out;
 
-	if (j == NULL)
-		return NULL;
-	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	out = arena_strdup(a, s != NULL ? s : "null");
-	free(s);
-	return out;
+const char *
+req_actor(struct req *r)
+{
+	return r->who.kind == AUTH_APIKEY ? arena_printf(r->arena,
+	    "%s (API key %lld)", r->who.username, r->who.apikey_id) :
+	    r->who.username != NULL ? r->who.username : "anonymous";
 }
 
 int
@@ -271,14 +267,12 @@ req_audit(struct req *r, const char *action, const char *entity,
 
 	p[0] = r->who.user_id > 0 ? arena_printf(r->arena, "%lld",
 	    r->who.user_id) : NULL;
-	p[1] = r->who.kind == AUTH_APIKEY ? arena_printf(r->arena,
-	    "%s (API key %lld)", r->who.username, r->who.apikey_id) :
-	    r->who.username != NULL ? r->who.username : "anonymous";
+	p[1] = req_actor(r);
 	p[2] = action;
 	p[3] = entity;
 	p[4] = entity_id;
-	p[5] = json_text(r->arena, before);
-	p[6] = json_text(r->arena, after);
+	p[5] = arena_json_text(r->arena, before);
+	p[6] = arena_json_text(r->arena, after);
 	p[7] = r->request_id;
 	return db_exec(r->db, r->arena, &st_audit, p, NULL, &r->err);
 }
@@ -305,6 +299,23 @@ wants_html(struct req *r)
 	    != 0;
 }
 
+/* "=a|b" as ["a", "b"] ("=" alone: []). */
+static json_t *
+error_allowed(const char *s)
+{
+	json_t		*a;
+	const char	*end;
+
+	a = json_array();
+	for (s++; *s != '\0'; s = *end != '\0' ? end + 1 : end) {
+		end = strchr(s, '|');
+		if (end == NULL)
+			end = s + strlen(s);
+		json_array_append_new(a, json_stringn(s, (size_t)(end - s)));
+	}
+	return a;
+}
+
 static json_t *
 error_json(const struct err *e)
 {
@@ -318,6 +329,8 @@ error_json(const struct err *e)
 		json_object_set_new(o, "hint", json_string(e->hint));
 	if (e->fields != NULL)
 		json_object_set(o, "fields", e->fields);
+	if (e->allowed[0] == '=')
+		json_object_set_new(o, "allowed", error_allowed(e->allowed));
 	return json_pack("{s:o}", "error", o);
 }
 
@@ -413,7 +426,7 @@ render_error(struct req *r)
 		buf_reset(&r->body_out);
 	}
 	r->content_type_out = "application/json";
-	buf_addstr(&r->body_out, json_text(r->arena, ej));
+	buf_addstr(&r->body_out, arena_json_text(r->arena, ej));
 }
 
 /* Reads the request's pieces from the CGI-style parameters. */
@@ -586,7 +599,7 @@ run_handler(struct req *r)
 			p[0] = principal_name(r);
 			p[1] = r->idem_key;
 			p[2] = arena_printf(r->arena, "%d", r->status);
-			p[3] = json_text(r->arena, r->out != NULL ? r->out :
+			p[3] = arena_json_text(r->arena, r->out != NULL ? r->out :
 			    json_null());
 			rc = db_exec(r->db, r->arena, &st_idem_store, p, NULL,
 			    &r->err);
@@ -632,7 +645,7 @@ render_ok(struct req *r)
 		return;
 	}
 	r->content_type_out = "application/json";
-	buf_addstr(&r->body_out, json_text(r->arena, r->out != NULL ? r->out :
+	buf_addstr(&r->body_out, arena_json_text(r->arena, r->out != NULL ? r->out :
 	    json_object()));
 }
 

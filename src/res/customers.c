@@ -20,6 +20,7 @@
 #include "core/json.h"
 #include "db/db.h"
 #include "http/req.h"
+#include "res/record.h"
 
 #define CUSTOMER_COLS \
 	"c.id, c.name, c.email, c.phone, c.billing_street, " \
@@ -35,9 +36,7 @@
 	"($3::text IS NULL OR c.billing_country = $3)"
 
 /* One ORDER BY key per sort field and direction; $n names the choice. */
-#define SORT_KEY(n, f, e) \
-	"CASE WHEN $" n " = '" f "' THEN " e " END, " \
-	"CASE WHEN $" n " = '-" f "' THEN " e " END DESC, "
+#define SORT_KEY(n, f, e)	RECORD_SORT_BY("$" n, f, e)
 #define SORT_SLOT(n) \
 	SORT_KEY(n, "name", "lower(c.name)") \
 	SORT_KEY(n, "email", "lower(c.email)") \

@@ -46,14 +46,11 @@
 	"> 0) AND ($2::bigint IS NULL OR f.vendor_id = $2) AND ($3::text IS " \
 	"NULL OR lower(f.material) = lower($3)) AND ($4::text IS NULL OR " \
 	"lower(f.color_name) = lower($4))"
-#define SORT_BY(p, key, expr) \
-	"CASE WHEN " p " = '" key "' THEN " expr " END, " \
-	"CASE WHEN " p " = '-" key "' THEN " expr " END DESC, "
 #define FIL_SORT(p) \
-	SORT_BY(p, "name", "f.name") SORT_BY(p, "material", "f.material") \
-	SORT_BY(p, "color_name", "f.color_name") \
-	SORT_BY(p, "vendor", "v.name") \
-	SORT_BY(p, "created_at", "f.created_at") SORT_BY(p, "id", "f.id")
+	RECORD_SORT_BY(p, "name", "f.name") RECORD_SORT_BY(p, "material", "f.material") \
+	RECORD_SORT_BY(p, "color_name", "f.color_name") \
+	RECORD_SORT_BY(p, "vendor", "v.name") \
+	RECORD_SORT_BY(p, "created_at", "f.created_at") RECORD_SORT_BY(p, "id", "f.id")
 #define FIL_VALUES \
 	"$1, $2, $3, $4, $5, coalesce($6::numeric, 1.75), $7, " \
 	"coalesce($8::numeric, 1000), $9, $10, coalesce($11, 'EUR'), $12, " \

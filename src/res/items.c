@@ -238,9 +238,7 @@ items_move(struct req *r, enum stock_item_kind kind, const char *action)
 		return err_field(&r->err, "reason", "say why the stock is "
 		    "corrected"), ERR_INVALID;
 	who.user_id = r->who.user_id;
-	who.name = r->who.kind == AUTH_APIKEY ? arena_printf(r->arena,
-	    "%s (API key %lld)", r->who.username, r->who.apikey_id) :
-	    r->who.username;
+	who.name = req_actor(r);
 	if (stock_item_move(r->db, r->arena, &op, &why, &who, &moves,
 	    &r->err) != 0 || items_get(r, op.item_id, &row) != 0 ||
 	    req_audit(r, action, "item", arena_printf(r->arena, "%lld",

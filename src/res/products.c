@@ -38,13 +38,10 @@
 	"WHERE ($1::text IS NULL OR strpos(lower(concat_ws(' ', p.sku, " \
 	"p.name, p.description)), lower($1)) > 0) AND ($2::boolean IS NULL " \
 	"OR p.active = $2) AND ($3::text IS NULL OR p.vat_rate = $3)"
-#define SORT_BY(p, key, expr) \
-	"CASE WHEN " p " = '" key "' THEN " expr " END, " \
-	"CASE WHEN " p " = '-" key "' THEN " expr " END DESC, "
 #define PROD_SORT(p) \
-	SORT_BY(p, "sku", "lower(p.sku)") SORT_BY(p, "name", "lower(p.name)") \
-	SORT_BY(p, "price_gross_cents", "p.price_gross_cents") \
-	SORT_BY(p, "created_at", "p.created_at") SORT_BY(p, "id", "p.id")
+	RECORD_SORT_BY(p, "sku", "lower(p.sku)") RECORD_SORT_BY(p, "name", "lower(p.name)") \
+	RECORD_SORT_BY(p, "price_gross_cents", "p.price_gross_cents") \
+	RECORD_SORT_BY(p, "created_at", "p.created_at") RECORD_SORT_BY(p, "id", "p.id")
 #define PROD_SORTS	"sku|name|price_gross_cents|created_at|id"
 #define PROD_VALUES \
 	"$1, $2, $3, coalesce($4::bigint, 0), coalesce($5, 'standard'), " \

@@ -5,6 +5,8 @@
  * already" on the name field); a delete that a foreign key refuses becomes
  * the resource's own 409 with its hint.  Every write is audited.
  */
+#include <string.h>
+
 #include "core/arena.h"
 #include "db/db.h"
 #include "http/req.h"
@@ -38,6 +40,28 @@ record_find(struct req *r, const struct stmt *show, long long id,
 	if (*row == NULL)
 		return err_set(&r->err, ERR_NOT_FOUND, "no such %s: %s", noun,
 		    p);
+	return 0;
+}
+
+int
+record_audit_changes(struct req *r, json_t *changes, const char *skip)
+{
+	json_t		*c;
+	const char	*entity;
+	size_t		 i;
+
+	json_array_foreach(changes, i, c) {
+		entity = json_string_value(json_object_get(c, "entity"));
+		if (entity == NULL || (skip != NULL && strcmp(entity, skip) ==
+		    0))
+			continue;
+		if (req_audit(r, arena_printf(r->arena, "status_%s",
+		    json_string_value(json_object_get(c, "to"))), entity,
+		    arena_printf(r->arena, "%lld", (long long)
+		    json_integer_value(json_object_get(c, "id"))), NULL, c) !=
+		    0)
+			return r->err.code;
+	}
 	return 0;
 }
 

@@ -19,6 +19,15 @@
 struct req;
 struct stmt;
 
+/*
+ * One key of a fixed ORDER BY: when parameter p holds "key" sort by expr
+ * ascending, when it holds "-key" descending (see stock_sort).
+ */
+#define RECORD_SORT_BY(p, key, expr) \
+	"CASE WHEN " p " = '" key "' THEN " expr " END, " \
+	"CASE WHEN " p " = '-" key "' THEN " expr " END DESC, "
+
+
 enum { RECORD_LIST, RECORD_COUNT, RECORD_SHOW, RECORD_CREATE,
     RECORD_UPDATE, RECORD_DELETE, RECORD__STMTS };
 
@@ -45,6 +54,14 @@ int	record_page(struct req *, const struct stmt *list,
  */
 int	record_find(struct req *, const struct stmt *show, long long id,
 	    const char *noun, json_t **row);
+
+/*
+ * Audits each status change a domain operation reports ({entity, id,
+ * from, to}) as "status_<to>", skipping skip_entity (NULL: none), which
+ * the caller audits itself.
+ */
+int	record_audit_changes(struct req *, json_t *changes,
+	    const char *skip_entity);
 
 /* Each answers the request as the route's handler; returns 0 or an error. */
 int	record_list(struct req *, const struct record *);

@@ -23,6 +23,10 @@ extern const struct resource	products_resource;
 extern const struct resource	profiles_resource;
 /* labels */
 extern const struct resource	labels_resource;
+/* orders */
+extern const struct resource	orders_resource;
+extern const struct resource	production_orders_resource;
+extern const struct resource	print_jobs_resource;
 extern const struct resource	customers_resource;
 extern const struct resource	settings_resource;
 
@@ -46,6 +50,10 @@ const struct resource *const resources[] = {
 	&profiles_resource,
 	/* labels */
 	&labels_resource,
+	/* orders */
+	&orders_resource,
+	&production_orders_resource,
+	&print_jobs_resource,
 	&customers_resource,
 	&settings_resource,
 };

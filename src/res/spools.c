@@ -132,9 +132,7 @@ static void
 spools_actor(struct req *r, struct stock_actor *who)
 {
 	who->user_id = r->who.user_id;
-	who->name = r->who.kind == AUTH_APIKEY ? arena_printf(r->arena,
-	    "%s (API key %lld)", r->who.username, r->who.apikey_id) :
-	    r->who.username;
+	who->name = req_actor(r);
 }
 
 static void
