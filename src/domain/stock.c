@@ -38,7 +38,7 @@
 const struct stmt stock_stmts[] = {
 	{ "stock_spool_lock",
 	  "SELECT s.id, s.remaining_g::float8 AS remaining_g, "
-	  "s.spool_weight_g::float8 AS spool_weight_g, s.archived_at IS NOT "
+	  "s.reserved_g::float8 AS reserved_g, s.spool_weight_g::float8 AS spool_weight_g, s.archived_at IS NOT "
 	  "NULL AS archived, f.density::float8 AS density, "
 	  "f.diameter_mm::float8 AS diameter_mm FROM spools s JOIN filaments "
 	  "f ON f.id = s.filament_id WHERE s.id = $1 FOR UPDATE OF s", 1 },
@@ -373,6 +373,39 @@ stock_spool_receive(struct db *db, struct arena *a, long long id,
 		return e->code;
 	return stock_append(db, a, "receipt", id, 0, 0, stock_fmt3(a, grams),
 	    NULL, NULL, why, who, move, e);
+}
+
+int
+stock_spool_reserve(struct db *db, struct arena *a, long long id,
+    double grams, const struct stock_why *why, const struct stock_actor *who,
+    json_t **move, struct err *e)
+{
+	json_t	*row;
+	double	 free_g, held;
+
+	grams = grams_round(grams);
+	if (!isfinite(grams) || grams == 0 || absval(grams) > 1e9)
+		return err_field(e, "grams", "must be a number greater than 0"),
+		    ERR_INVALID;
+	if (spool_lock(db, a, id, grams > 0, &row, e) != 0)
+		return e->code;
+	held = num_of(row, "reserved_g");
+	free_g = num_of(row, "remaining_g") - held;
+	if (grams > 0 && grams > free_g + 1e-9) {
+		err_set(e, ERR_CONFLICT, "only %.3f g of spool %lld are free "
+		    "(%.3f g reserved); %.3f g cannot be reserved", free_g > 0 ?
+		    free_g : 0, id, held, grams);
+		err_detail(e, "remaining_g=%.3f reserved_g=%.3f",
+		    num_of(row, "remaining_g"), held);
+		return ERR_CONFLICT;
+	}
+	if (grams < 0 && -grams > held + 1e-9) {
+		err_set(e, ERR_CONFLICT, "only %.3f g of spool %lld are "
+		    "reserved; %.3f g cannot be released", held, id, -grams);
+		return ERR_CONFLICT;
+	}
+	return stock_append(db, a, grams > 0 ? "reservation" : "release", id,
+	    0, 0, "0", stock_fmt3(a, grams), NULL, why, who, move, e);
 }
 
 static int

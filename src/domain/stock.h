@@ -66,6 +66,15 @@ int	stock_spool_measure(struct db *, struct arena *, long long spool_id,
 int	stock_spool_adjust(struct db *, struct arena *, long long spool_id,
 	    double delta_g, const struct stock_why *,
 	    const struct stock_actor *, json_t **move, struct err *);
+/*
+ * Sets grams of a spool aside (grams > 0: a reservation row, up to what
+ * is free) or gives them back (grams < 0: a release row, up to what is
+ * reserved).  Production orders reserve through their own requirements
+ * (sql/0005_orders.sql); this is the hand-made kind.
+ */
+int	stock_spool_reserve(struct db *, struct arena *, long long spool_id,
+	    double grams, const struct stock_why *,
+	    const struct stock_actor *, json_t **move, struct err *);
 /* The first receipt of a new spool (its initial net weight). */
 int	stock_spool_receive(struct db *, struct arena *, long long spool_id,
 	    double grams, const struct stock_why *,

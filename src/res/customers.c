@@ -99,10 +99,20 @@ static const struct stmt customers_stmts[] = {
 	  1 },
 	{ "customers_countries",
 	  "SELECT code, name FROM countries ORDER BY name", 0 },
+	{ "customers_orders",
+	  "SELECT o.id, o.number, o.status::text AS status, o.order_date, "
+	  "o.ship_name, o.ship_street, o.ship_postal_code, o.ship_city, "
+	  "o.ship_country, o.carrier, o.tracking_number, o.notes, "
+	  "o.currency, o.gross_cents, (SELECT coalesce(json_agg("
+	  "json_build_object('description', l.description, 'quantity', "
+	  "l.quantity, 'amount_cents', l.amount_cents) ORDER BY l.position), "
+	  "'[]') FROM sales_order_lines l WHERE l.order_id = o.id) AS lines "
+	  "FROM sales_orders o WHERE o.customer_id = $1::bigint ORDER BY o.id",
+	  1 },
 };
 
 enum { ST_LIST, ST_COUNT, ST_SHOW, ST_LOCK, ST_CREATE, ST_UPDATE, ST_DELETE,
-    ST_CHECK, ST_ANONYMISE, ST_SCRUB, ST_AUDIT, ST_COUNTRIES };
+    ST_CHECK, ST_ANONYMISE, ST_SCRUB, ST_AUDIT, ST_COUNTRIES, ST_ORDERS };
 
 /* The writable fields, in the order of customers_create's parameters. */
 static const char *const customers_fields[] = { "name", "email", "phone",
@@ -558,11 +568,11 @@ customers_delete(struct req *r)
 	return 0;
 }
 
-/* Everything stored about one customer, audit rows included. */
+/* Everything stored about one customer: orders and audit rows too. */
 static int
 customers_export(struct req *r)
 {
-	json_t		*row, *audit;
+	json_t		*row, *audit, *orders;
 	const char	*p;
 
 	p = customers_id(r);
@@ -573,12 +583,13 @@ customers_export(struct req *r)
 		return err_set(&r->err, ERR_NOT_FOUND, "no such customer: %s",
 		    p);
 	if (db_exec(r->db, r->arena, &customers_stmts[ST_AUDIT], &p, &audit,
-	    &r->err) != 0)
+	    &r->err) != 0 || db_exec(r->db, r->arena,
+	    &customers_stmts[ST_ORDERS], &p, &orders, &r->err) != 0)
 		return r->err.code;
 	req_header(r, "Content-Disposition", arena_printf(r->arena,
 	    "attachment; filename=\"customer-%s.json\"", p));
-	req_json(r, 200, json_pack("{s:O, s:O}", "customer", row, "audit",
-	    audit));
+	req_json(r, 200, json_pack("{s:O, s:O, s:O}", "customer", row,
+	    "orders", orders, "audit", audit));
 	return 0;
 }
 

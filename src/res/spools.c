@@ -274,7 +274,10 @@ spools_num(struct req *r, const char *key, double *v, int *has)
 	return 0;
 }
 
-enum spools_op { OP_MEASURE, OP_USE, OP_ADJUST, OP_MOVE, OP_ARCHIVE };
+enum spools_op {
+	OP_MEASURE, OP_USE, OP_ADJUST, OP_MOVE, OP_ARCHIVE, OP_RESERVE,
+	OP_RELEASE
+};
 
 /* Runs one ledger operation on spool id; *out gets {spool, move}. */
 static int
@@ -330,6 +333,18 @@ spools_op(struct req *r, long long id, enum spools_op op, json_t **out)
 		    &move, &r->err) != 0)
 			return r->err.code;
 		break;
+	case OP_RESERVE:
+	case OP_RELEASE:
+		action = op == OP_RESERVE ? "reserve" : "release";
+		if (spools_num(r, "grams", &v, &has) != 0)
+			return r->err.code;
+		if (!has || !(v > 0))
+			return err_field(&r->err, "grams", "must be a number "
+			    "greater than 0"), ERR_INVALID;
+		if (stock_spool_reserve(r->db, r->arena, id, op == OP_RESERVE ?
+		    v : -v, &why, &who, &move, &r->err) != 0)
+			return r->err.code;
+		break;
 	case OP_MOVE:
 		action = "move";
 		if (stock_spool_move(r->db, r->arena, id, req_int(r,
@@ -369,6 +384,8 @@ SPOOLS_OP_HANDLER(spools_use, OP_USE)
 SPOOLS_OP_HANDLER(spools_adjust, OP_ADJUST)
 SPOOLS_OP_HANDLER(spools_move, OP_MOVE)
 SPOOLS_OP_HANDLER(spools_archive, OP_ARCHIVE)
+SPOOLS_OP_HANDLER(spools_reserve, OP_RESERVE)
+SPOOLS_OP_HANDLER(spools_release, OP_RELEASE)
 
 static int
 spools_ledger_rows(struct req *r, long long id, long long limit,
@@ -710,6 +727,10 @@ static const struct route spools_routes[] = {
 	    ROUTE_IDEMPOTENT, adjust_params, NULL },
 	{ "POST", "/api/v1/spools/{id}/move", spools_move, WRITERS, 0,
 	    move_params, NULL },
+	{ "POST", "/api/v1/spools/{id}/reserve", spools_reserve, WRITERS,
+	    ROUTE_IDEMPOTENT, adjust_params, NULL },
+	{ "POST", "/api/v1/spools/{id}/release", spools_release, WRITERS,
+	    ROUTE_IDEMPOTENT, adjust_params, NULL },
 	{ "POST", "/api/v1/spools/{id}/archive", spools_archive, WRITERS, 0,
 	    params_id, NULL },
 	{ "GET", "/api/v1/spools/{id}/ledger", spools_ledger, ROLE_ANY, 0,

@@ -195,3 +195,20 @@ def test_cancelling_an_order_releases_its_reservations_and_cancels_jobs(api, h):
                for j in p["print_jobs"])
     assert spool_grams(api, h, sp["id"])["reserved_g"] == 0
     assert spool_grams(api, h, sp["id"])["remaining_g"] == 50
+
+
+def test_a_customers_export_holds_their_orders(api, h):
+    t = tag()
+    cust = post(api, h, "/api/v1/customers", {"name": f"Cy {t}", "shipping_street": "Weg 2",
+                                               "shipping_city": "Köln", "shipping_country": "DE"})
+    order = post(api, h, "/api/v1/orders", {"customer_id": cust["id"], "notes": "gift wrap",
+                                            "lines": [{"description": "Setup fee",
+                                                       "quantity": 1,
+                                                       "unit_price_cents": 1500}]})
+    r = api.get(f"/api/v1/customers/{cust['id']}/export", headers=h)
+    assert r.status_code == 200
+    orders = r.json()["orders"]
+    assert [o["number"] for o in orders] == [order["number"]]
+    assert orders[0]["ship_city"] == "Köln" and orders[0]["notes"] == "gift wrap"
+    assert orders[0]["lines"] == [{"description": "Setup fee", "quantity": 1,
+                                   "amount_cents": 1500}]

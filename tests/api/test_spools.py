@@ -198,3 +198,25 @@ def test_concurrent_use_and_measure_keep_the_ledger_and_balance_equal(api, h, se
     assert float(balances) >= 0
     ok = sum(1 for c, _ in results if c == 200)
     assert server.psql("SELECT count(*) FROM stock_moves WHERE spool_id = %s", (sid,))[0][0] == ok + 1
+
+
+def test_grams_are_reserved_up_to_what_is_free_and_released_up_to_what_is_held(api, h, server):
+    sp = new_spool(api, h, initial_weight_g=200)
+    r = api.post(f"/api/v1/spools/{sp['id']}/reserve",
+                 json={"grams": 150, "reason": "for a client's test print"}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["spool"]["reserved_g"] == 150 and r.json()["move"]["kind"] == "reservation"
+    # 50 g remain free
+    r = api.post(f"/api/v1/spools/{sp['id']}/reserve", json={"grams": 60}, headers=h)
+    assert r.status_code == 409 and "50.000 g" in r.json()["error"]["message"]
+    r = api.post(f"/api/v1/spools/{sp['id']}/release", json={"grams": 151}, headers=h)
+    assert r.status_code == 409
+    r = api.post(f"/api/v1/spools/{sp['id']}/release", json={"grams": 100}, headers=h)
+    assert r.status_code == 200 and r.json()["spool"]["reserved_g"] == 50
+    for bad in (0, -5, "x"):
+        r = api.post(f"/api/v1/spools/{sp['id']}/reserve", json={"grams": bad}, headers=h)
+        assert r.status_code == 422 and "grams" in r.json()["error"]["fields"]
+    held = server.psql("SELECT sum(reserved_qty) FROM stock_moves WHERE spool_id = %s",
+                       (sp["id"],))[0][0]
+    assert float(held) == 50
+    assert stored(server, sp["id"]) == ledger_sum(server, sp["id"])
