@@ -212,3 +212,47 @@ def test_a_customers_export_holds_their_orders(api, h):
     assert orders[0]["ship_city"] == "Köln" and orders[0]["notes"] == "gift wrap"
     assert orders[0]["lines"] == [{"description": "Setup fee", "quantity": 1,
                                    "amount_cents": 1500}]
+
+
+def test_a_confirmation_that_fails_half_way_leaves_nothing_behind(api, h, server):
+    t = tag()
+    colour = f"Blue-{t}"
+    fil = post(api, h, "/api/v1/filaments", {"name": f"ABS {t}", "material": "ABS",
+                                             "color_name": colour, "density": 1.04})
+    sp = post(api, h, "/api/v1/spools", {"filament_id": fil["id"], "initial_weight_g": 500})
+    good = post(api, h, "/api/v1/products", {"sku": f"OK-{t}", "name": "fine"})
+    post(api, h, f"/api/v1/products/{good['id']}/plates", {
+        "name": "fine plate", "print_minutes": 10, "units": 1,
+        "slots": [{"material": "ABS", "color_name": colour, "grams": 5}]})
+    bad = post(api, h, "/api/v1/products", {"sku": f"BOOM-{t}", "name": "boom"})
+    post(api, h, f"/api/v1/products/{bad['id']}/plates", {
+        "name": f"boom-{t}", "print_minutes": 10, "units": 1,
+        "slots": [{"material": "ABS", "color_name": colour, "grams": 5}]})
+    cust = post(api, h, "/api/v1/customers", {"name": f"Di {t}"})
+    order = post(api, h, "/api/v1/orders", {"customer_id": cust["id"], "lines": [
+        {"product_id": good["id"], "quantity": 2}, {"product_id": bad["id"], "quantity": 1}]})
+    counter = "SELECT coalesce(max(last_value), 0) FROM document_counters WHERE kind = 'PO'"
+    before = server.psql(counter)[0][0]
+    # the second line's jobs cannot be stored: the first line's production
+    # order, reservation and jobs are already written when it fails
+    server.psql(f"""CREATE FUNCTION boom_{t}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'printer farm on fire'; END $$""")
+    server.psql(f"""CREATE TRIGGER boom_{t} BEFORE INSERT ON print_jobs FOR EACH ROW
+        WHEN (NEW.plate_name = 'boom-{t}') EXECUTE FUNCTION boom_{t}()""")
+    try:
+        r = api.post(f"/api/v1/orders/{order['id']}/status", json={"status": "confirmed"},
+                     headers=h)
+    finally:
+        server.psql(f"DROP TRIGGER boom_{t} ON print_jobs")
+        server.psql(f"DROP FUNCTION boom_{t}()")
+    assert r.status_code == 409 and "on fire" in r.json()["error"]["message"]
+    o = api.get(f"/api/v1/orders/{order['id']}", headers=h).json()
+    assert o["status"] == "draft" and o["production_orders"] == [] and o["requirements"] == []
+    assert server.psql("SELECT count(*) FROM production_orders WHERE sales_order_id = %s",
+                       (order["id"],))[0][0] == 0
+    assert spool_grams(api, h, sp["id"])["reserved_g"] == 0
+    assert server.psql(counter)[0][0] == before
+    # and it works once the cause is gone
+    r = api.post(f"/api/v1/orders/{order['id']}/status", json={"status": "confirmed"}, headers=h)
+    assert r.status_code == 200 and len(r.json()["production_orders"]) == 2
+    assert spool_grams(api, h, sp["id"])["reserved_g"] == 15
