@@ -2,7 +2,9 @@
  * items.c -- parts kept in stock (magnets, inserts, screws, boxes):
  * GET/POST /api/v1/items, GET/PATCH/DELETE /api/v1/items/{id}, the
  * movements receive, consume, adjust, transfer, reserve and release
- * (POST /api/v1/items/{id}/<movement>) and GET /api/v1/items/{id}/ledger.
+ * (POST /api/v1/items/{id}/<movement>) and GET /api/v1/items/{id}/ledger;
+ * the pages /inventory/items (list, new item) and /inventory/items/{id}
+ * (stock per place, receive / use / move / correct, history).
  *
  * Invariants: stock per location and the reserved amount are balances of
  * the stock ledger, kept by the database; this file never writes them.
@@ -13,10 +15,13 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "db/db.h"
+#include "domain/money.h"
 #include "domain/stock.h"
 #include "http/req.h"
 #include "res/record.h"
+#include "view/format.h"
 
 #define ITEM_ON_HAND \
 	"coalesce((SELECT sum(st.on_hand) FROM item_stock st WHERE " \
@@ -35,13 +40,10 @@
 #define ITEM_FILTER \
 	"WHERE ($1::text IS NULL OR strpos(lower(concat_ws(' ', i.name, " \
 	"i.sku)), lower($1)) > 0)"
-#define SORT_BY(p, key, expr) \
-	"CASE WHEN " p " = '" key "' THEN " expr " END, " \
-	"CASE WHEN " p " = '-" key "' THEN " expr " END DESC, "
 #define ITEM_SORT(p) \
-	SORT_BY(p, "name", "i.name") SORT_BY(p, "sku", "i.sku") \
-	SORT_BY(p, "on_hand", ITEM_ON_HAND) \
-	SORT_BY(p, "created_at", "i.created_at") SORT_BY(p, "id", "i.id")
+	RECORD_SORT_BY(p, "name", "i.name") RECORD_SORT_BY(p, "sku", "i.sku") \
+	RECORD_SORT_BY(p, "on_hand", ITEM_ON_HAND) \
+	RECORD_SORT_BY(p, "created_at", "i.created_at") RECORD_SORT_BY(p, "id", "i.id")
 
 static const struct stmt items_stmts[] = {
 	{ "items_list",
@@ -70,11 +72,13 @@ static const struct stmt items_stmts[] = {
 	  "m.item_id = $1 ORDER BY m.id DESC LIMIT $2 OFFSET $3", 3 },
 	{ "items_ledger_count",
 	  "SELECT count(*) AS n FROM stock_moves WHERE item_id = $1", 1 },
+	{ "items_locations",
+	  "SELECT id, name FROM locations ORDER BY name", 0 },
 };
 
 enum {
 	ST_LIST, ST_COUNT, ST_SHOW, ST_CREATE, ST_UPDATE, ST_DELETE,
-	ST_LEDGER, ST_LEDGER_COUNT
+	ST_LEDGER, ST_LEDGER_COUNT, ST_LOCATIONS
 };
 
 static const struct stock_field items_fields[] = {
@@ -132,21 +136,30 @@ items_dupe(struct req *r, const char *name)
 }
 
 static int
-items_create(struct req *r)
+items_insert(struct req *r, json_t *in, json_t **row)
 {
 	const char	*p[NFIELDS];
-	json_t		*row;
 
-	if (stock_record(r->arena, items_fields, NFIELDS, NULL, r->input, p,
-	    NULL, &r->err) != 0)
-		return r->err.code;
-	if (db_one(r->db, r->arena, &items_stmts[ST_CREATE], p, &row,
+	if (stock_record(r->arena, items_fields, NFIELDS, NULL, in, p, NULL,
+	    &r->err) != 0)
+		return req_invalid(r, "item");
+	if (db_one(r->db, r->arena, &items_stmts[ST_CREATE], p, row,
 	    &r->err) != 0)
 		return items_dupe(r, p[0]);
-	if (items_get(r, (long long)json_integer_value(json_object_get(row,
-	    "id")), &row) != 0 || req_audit(r, "create", "item",
+	if (items_get(r, (long long)json_integer_value(json_object_get(*row,
+	    "id")), row) != 0 || req_audit(r, "create", "item",
 	    arena_printf(r->arena, "%lld", (long long)json_integer_value(
-	    json_object_get(row, "id"))), NULL, row) != 0)
+	    json_object_get(*row, "id"))), NULL, *row) != 0)
+		return r->err.code;
+	return 0;
+}
+
+static int
+items_create(struct req *r)
+{
+	json_t		*row;
+
+	if (items_insert(r, r->input, &row) != 0)
 		return r->err.code;
 	req_json(r, 201, json_incref(row));
 	return 0;
@@ -202,9 +215,10 @@ items_delete(struct req *r)
 	return 0;
 }
 
-/* One movement; the route's handler names the kind. */
+/* One movement from r->args; *out gets {item, moves}. */
 static int
-items_move(struct req *r, enum stock_item_kind kind, const char *action)
+items_move_do(struct req *r, enum stock_item_kind kind, const char *action,
+    json_t **out)
 {
 	struct stock_item_op	 op;
 	struct stock_actor	 who;
@@ -244,8 +258,19 @@ items_move(struct req *r, enum stock_item_kind kind, const char *action)
 	    req_audit(r, action, "item", arena_printf(r->arena, "%lld",
 	    op.item_id), NULL, moves) != 0)
 		return r->err.code;
-	req_json(r, 200, json_pack("{s:O, s:O}", "item", row, "moves",
-	    moves));
+	*out = json_pack("{s:O, s:O}", "item", row, "moves", moves);
+	return 0;
+}
+
+/* One movement; the route's handler names the kind. */
+static int
+items_move(struct req *r, enum stock_item_kind kind, const char *action)
+{
+	json_t	*out;
+
+	if (items_move_do(r, kind, action, &out) != 0)
+		return r->err.code;
+	req_json(r, 200, out);
 	return 0;
 }
 
@@ -298,6 +323,171 @@ items_ledger(struct req *r)
 	p[2] = arena_printf(r->arena, "%lld", req_int(r, "offset", 0));
 	return record_page(r, &items_stmts[ST_LEDGER],
 	    &items_stmts[ST_LEDGER_COUNT], p);
+}
+
+/* ---- pages ---- */
+
+static void
+items_page_base(struct req *r, const char *title_key)
+{
+	json_object_set_new(r->out, "title", json_string(arena_printf(
+	    r->arena, "%s · %s", req_t(r, title_key), req_t(r,
+	    "page_inventory"))));
+	json_object_set_new(r->out, "nav_inventory", json_true());
+	json_object_set_new(r->out, "can_edit", json_boolean(r->who.role !=
+	    ROLE_ACCOUNTANT));
+}
+
+/* Display text: amounts in the item's unit, cost and value in money. */
+static void
+items_dress(struct req *r, json_t *row)
+{
+	char		 money[64];
+	const char	*unit, *cur;
+	double		 low;
+
+	unit = json_string_value(json_object_get(row, "unit"));
+	cur = json_string_value(json_object_get(row, "currency"));
+	json_object_set_new(row, "on_hand_text", json_string(arena_printf(
+	    r->arena, "%g %s", json_number_value(json_object_get(row,
+	    "on_hand")), unit)));
+	json_object_set_new(row, "available_text", json_string(arena_printf(
+	    r->arena, "%g %s", json_number_value(json_object_get(row,
+	    "available")), unit)));
+	json_object_set_new(row, "reserved_text", json_string(arena_printf(
+	    r->arena, "%g %s", json_number_value(json_object_get(row,
+	    "reserved")), unit)));
+	json_object_set_new(row, "value_text", json_string(format_money(money,
+	    sizeof(money), json_integer_value(json_object_get(row,
+	    "value_cents")), cur, r->lang)));
+	json_object_set_new(row, "unit_cost_text", json_string(arena_printf(
+	    r->arena, "%.4g", json_number_value(json_object_get(row,
+	    "unit_cost_cents")) / 100.0)));
+	low = json_number_value(json_object_get(row, "low_stock_qty"));
+	json_object_set_new(row, "low", json_boolean(json_is_number(
+	    json_object_get(row, "low_stock_qty")) && json_number_value(
+	    json_object_get(row, "on_hand")) < low));
+}
+
+static int
+items_page_index(struct req *r)
+{
+	json_t		*rows, *row;
+	const char	*p[5];
+	size_t		 i;
+
+	p[0] = req_str(r, "q");
+	p[1] = "name";
+	p[2] = NULL;
+	p[3] = "500";
+	p[4] = "0";
+	if (db_exec(r->db, r->arena, &items_stmts[ST_LIST], p, &rows,
+	    &r->err) != 0)
+		return r->err.code;
+	json_array_foreach(rows, i, row)
+		items_dress(r, row);
+	r->out = json_pack("{s:O, s:b, s:s*}", "items", rows, "has_items",
+	    json_array_size(rows) > 0, "q", p[0]);
+	items_page_base(r, "inventory_items");
+	return 0;
+}
+
+static int
+items_page_create(struct req *r)
+{
+	json_t	*in, *row;
+
+	in = json_deep_copy(r->input);
+	arena_json(r->arena, in);
+	json_object_del(in, "_csrf");
+	if (items_insert(r, in, &row) != 0)
+		return r->err.code;
+	req_flash(r, "ok", "inventory_flash_item_created");
+	req_redirect(r, arena_printf(r->arena, "/inventory/items/%lld",
+	    (long long)json_integer_value(json_object_get(row, "id"))));
+	return 0;
+}
+
+static int
+items_page_show(struct req *r)
+{
+	json_t		*row, *rows, *locs, *m;
+	const char	*p[3];
+	size_t		 i;
+
+	if (items_get(r, req_int(r, "id", 0), &row) != 0)
+		return r->err.code;
+	p[0] = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+	p[1] = "100";
+	p[2] = "0";
+	if (db_exec(r->db, r->arena, &items_stmts[ST_LEDGER], p, &rows,
+	    &r->err) != 0 || db_exec(r->db, r->arena,
+	    &items_stmts[ST_LOCATIONS], NULL, &locs, &r->err) != 0)
+		return r->err.code;
+	items_dress(r, row);
+	json_array_foreach(rows, i, m) {
+		json_object_set_new(m, "kind_label", json_string(req_t(r,
+		    arena_printf(r->arena, "inventory_kind_%s",
+		    json_string_value(json_object_get(m, "kind"))))));
+		json_object_set_new(m, "qty_text", json_string(arena_printf(
+		    r->arena, "%+g", json_number_value(json_object_get(m,
+		    json_number_value(json_object_get(m, "qty")) != 0 ? "qty" :
+		    "reserved_qty")))));
+	}
+	req_localize_times(r, rows);
+	r->out = json_pack("{s:O, s:O, s:O}", "item", row, "ledger", rows,
+	    "locations", locs);
+	items_page_base(r, "inventory_item_title");
+	return 0;
+}
+
+/*
+ * The item page's forms: op = receive | consume | transfer | adjust,
+ * qty, location_id (transfer: from), to_location_id, unit_cost (a
+ * decimal of the currency per unit), reason.
+ */
+static int
+items_page_post(struct req *r)
+{
+	static const struct {
+		const char		*op;
+		enum stock_item_kind	 kind;
+	} ops[] = {
+		{ "receive", STOCK_RECEIVE }, { "consume", STOCK_CONSUME },
+		{ "transfer", STOCK_TRANSFER }, { "adjust", STOCK_ADJUST },
+	};
+	json_t		*out, *v;
+	const char	*op, *cost;
+	long long	 units;
+	size_t		 i;
+
+	op = req_str(r, "op");
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i].op, op) == 0)
+			break;
+	if (i == sizeof(ops) / sizeof(ops[0]))
+		return err_set(&r->err, ERR_BAD_REQUEST, "unknown op");
+	cost = req_str(r, "unit_cost");
+	if (cost != NULL) {
+		if (money_parse(cost, 4, 10000000000LL, &units) != 0) {
+			err_field(&r->err, "unit_cost", "must be an amount such "
+			    "as 0.15");
+			return req_invalid(r, "receipt");
+		}
+		json_object_set_new(r->args, "unit_cost_cents", json_real(
+		    (double)units / 100.0));
+	}
+	if (ops[i].kind == STOCK_TRANSFER && (v = json_object_get(r->args,
+	    "location_id")) != NULL)
+		json_object_set(r->args, "from_location_id", v);
+	if (items_move_do(r, ops[i].kind, op, &out) != 0)
+		return r->err.code;
+	json_decref(out);
+	req_flash(r, "ok", arena_printf(r->arena, "inventory_flash_item_%s",
+	    op));
+	req_redirect(r, arena_printf(r->arena, "/inventory/items/%lld",
+	    req_int(r, "id", 0)));
+	return 0;
 }
 
 static const struct param list_params[] = {
@@ -362,6 +552,21 @@ static const struct param ledger_params[] = {
 	PARAM_END,
 };
 
+static const struct param page_list_params[] = {
+	{ "q", IN_QUERY, P_STR, 0, 0, 100, NULL },
+	PARAM_END,
+};
+static const struct param page_post_params[] = {
+	ID_PATH,
+	{ "op", IN_BODY, P_ENUM, 1, 0, 0, "receive|consume|transfer|adjust" },
+	{ "qty", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	{ "location_id", IN_BODY, P_INT, 0, 1, INT64_MAX, NULL },
+	{ "to_location_id", IN_BODY, P_INT, 0, 1, INT64_MAX, NULL },
+	{ "unit_cost", IN_BODY, P_STR, 0, 1, 20, NULL },
+	{ "reason", IN_BODY, P_STR, 0, 1, 500, NULL },
+	PARAM_END,
+};
+
 #define WRITERS	(ROLE_OWNER | ROLE_STAFF)
 
 static const struct route items_routes[] = {
@@ -389,6 +594,14 @@ static const struct route items_routes[] = {
 	    ROUTE_IDEMPOTENT, reserve_params, NULL },
 	{ "GET", "/api/v1/items/{id}/ledger", items_ledger, ROLE_ANY, 0,
 	    ledger_params, NULL },
+	{ "GET", "/inventory/items", items_page_index, ROLE_ANY, ROUTE_PAGE,
+	    page_list_params, "inventory/items" },
+	{ "POST", "/inventory/items", items_page_create, WRITERS,
+	    ROUTE_PAGE | ROUTE_FORM, create_params, "inventory/items" },
+	{ "GET", "/inventory/items/{id}", items_page_show, ROLE_ANY,
+	    ROUTE_PAGE, params_id, "inventory/item" },
+	{ "POST", "/inventory/items/{id}", items_page_post, WRITERS,
+	    ROUTE_PAGE | ROUTE_FORM, page_post_params, "inventory/item" },
 };
 
 const struct resource items_resource = {

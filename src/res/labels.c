@@ -144,8 +144,8 @@ labels_item(struct req *r)
 	if (row == NULL)
 		return err_set(&r->err, ERR_NOT_FOUND, "no such item: %s", p);
 	memset(&lb, 0, sizeof(lb));
-	/* Items have no page of their own yet: the inventory overview. */
-	lb.url = labels_url(r, "/inventory");
+	lb.url = labels_url(r, arena_printf(r->arena, "/inventory/items/%s",
+	    p));
 	lb.title = labels_field(row, "name");
 	sku = labels_field(row, "sku");
 	lb.line2 = sku != NULL ? arena_printf(r->arena, "SKU %s", sku) : NULL;

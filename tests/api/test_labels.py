@@ -105,7 +105,7 @@ def test_long_and_accented_names_stay_inside_the_label(api, h, tmp_path):
     assert "Extra Lang" not in words  # cut short with an ellipsis, not overflowing
 
 
-def test_item_label_prints_name_sku_and_opens_the_inventory(api, h, tmp_path, base_url):
+def test_item_label_prints_name_sku_and_opens_the_parts_page(api, h, tmp_path, base_url):
     name = "M3 insert " + secrets.token_hex(2)
     it = api.post("/api/v1/items", json={"name": name, "sku": "INS-M3"}, headers=h)
     assert it.status_code == 201, it.text
@@ -116,7 +116,7 @@ def test_item_label_prints_name_sku_and_opens_the_inventory(api, h, tmp_path, ba
     assert_size(path, 62, 29)
     words = text(path)
     assert name in words and "INS-M3" in words and f"#{item['id']}" in words
-    assert qr_codes(path, tmp_path) == [f"{base_url}/inventory"]
+    assert qr_codes(path, tmp_path) == [f"{base_url}/inventory/items/{item['id']}"]
 
 
 def test_sheet_is_a4_and_holds_every_requested_spool_with_its_qr_code(
