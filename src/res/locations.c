@@ -14,16 +14,17 @@
 #include "res/record.h"
 
 #define LOC_COLS \
-	"id, name, kind::text AS kind, note, created_at"
+	"id, name, kind::text AS kind, note, created_at, (SELECT count(*) " \
+	"FROM spools s WHERE s.location_id = locations.id AND " \
+	"s.archived_at IS NULL) AS spools"
 #define LOC_FILTER \
 	"WHERE ($1::text IS NULL OR strpos(lower(name), lower($1)) > 0) " \
 	"AND ($2::text IS NULL OR kind::text = $2)"
-#define SORT_BY(p, key, expr) \
-	"CASE WHEN " p " = '" key "' THEN " expr " END, " \
-	"CASE WHEN " p " = '-" key "' THEN " expr " END DESC, "
 #define LOC_SORT(p) \
-	SORT_BY(p, "name", "name") SORT_BY(p, "kind", "kind::text") \
-	SORT_BY(p, "created_at", "created_at") SORT_BY(p, "id", "id")
+	RECORD_SORT_BY(p, "name", "name") \
+	RECORD_SORT_BY(p, "kind", "kind::text") \
+	RECORD_SORT_BY(p, "created_at", "created_at") \
+	RECORD_SORT_BY(p, "id", "id")
 
 static const struct stmt locations_stmts[] = {
 	{ "locations_list",
@@ -108,6 +109,34 @@ static const struct param update_params[] = {
 	PARAM_END,
 };
 
+static int
+locations_page(struct req *r)
+{
+	json_t	*row;
+	size_t	 i;
+
+	if (record_page_list(r, &locations_record, "inventory_locations") !=
+	    0)
+		return r->err.code;
+	json_array_foreach(json_object_get(r->out, "rows"), i, row)
+		json_object_set_new(row, "kind_label", json_string(req_t(r,
+		    arena_printf(r->arena, "inventory_location_kind_%s",
+		    json_string_value(json_object_get(row, "kind"))))));
+	return 0;
+}
+
+static int
+locations_page_create(struct req *r)
+{
+	return record_page_create(r, &locations_record,
+	    "inventory_flash_location_created", "/inventory/locations");
+}
+
+static const struct param locations_page_params[] = {
+	{ "q", IN_QUERY, P_STR, 0, 0, 100, NULL },
+	PARAM_END,
+};
+
 static const struct route locations_routes[] = {
 	{ "GET", "/api/v1/locations", locations_list, ROLE_ANY, 0,
 	    list_params, NULL },
@@ -119,6 +148,11 @@ static const struct route locations_routes[] = {
 	    ROLE_OWNER | ROLE_STAFF, 0, update_params, NULL },
 	{ "DELETE", "/api/v1/locations/{id}", locations_delete, ROLE_OWNER,
 	    0, params_id, NULL },
+	{ "GET", "/inventory/locations", locations_page, ROLE_ANY, ROUTE_PAGE,
+	    locations_page_params, "inventory/locations" },
+	{ "POST", "/inventory/locations", locations_page_create,
+	    ROLE_OWNER | ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM, create_params,
+	    "inventory/locations" },
 };
 
 const struct resource locations_resource = {

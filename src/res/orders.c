@@ -3,7 +3,9 @@
  * /api/v1/orders/{id}, lines (POST /api/v1/orders/{id}/lines, PATCH and
  * DELETE /api/v1/orders/{id}/lines/{line_id}), the status (POST
  * /api/v1/orders/{id}/status) and the cost of an order (GET
- * /api/v1/orders/{id}/costs).
+ * /api/v1/orders/{id}/costs); and the order pages (GET /orders,
+ * GET/POST /orders/new, GET /orders/{id} with its line and status forms),
+ * whose handlers call the same functions as the API.
  *
  * Invariants: the number SO-YYYY-NNNNN is allocated in the creating
  * transaction (no gaps); lines change only on drafts (checked here with
@@ -14,6 +16,7 @@
  * against the one table of allowed transitions.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -21,11 +24,13 @@
 #include "core/str.h"
 #include "db/db.h"
 #include "domain/costing.h"
+#include "domain/money.h"
 #include "domain/numbers.h"
 #include "domain/orders.h"
 #include "domain/production.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/orders.h"
 #include "res/record.h"
 
 #define ORDER_COLS \
@@ -214,13 +219,23 @@ static const struct stmt orders_stmts[] = {
 	{ "orders_costs", ORDER_COSTS, 2 },
 	{ "orders_settings",
 	  "SELECT overhead_bp FROM business_settings", 0 },
+	/* the choices of the new-order and add-line forms */
+	{ "orders_pick_customers",
+	  "SELECT id, name, coalesce(shipping_city, billing_city) AS city "
+	  "FROM customers WHERE anonymised_at IS NULL ORDER BY lower(name), "
+	  "id LIMIT 1000", 0 },
+	{ "orders_pick_products",
+	  "SELECT id, sku, name, price_gross_cents, (SELECT currency FROM "
+	  "business_settings) AS currency FROM products WHERE active ORDER "
+	  "BY sku LIMIT 1000", 0 },
 };
 
 enum {
 	ST_LIST, ST_RECENT, ST_COUNT, ST_SHOW, ST_LOCK, ST_CREATE, ST_UPDATE,
 	ST_LINES, ST_LINE_ADD, ST_LINE_UPDATE, ST_LINE_DELETE, ST_LINES_CLEAR,
 	ST_LINE_AMOUNT, ST_SET_TOTALS, ST_PRODUCT, ST_VAT, ST_CUSTOMER,
-	ST_PRODUCTION, ST_REQUIREMENTS, ST_COSTS, ST_SETTINGS
+	ST_PRODUCTION, ST_REQUIREMENTS, ST_COSTS, ST_SETTINGS,
+	ST_PICK_CUSTOMERS, ST_PICK_PRODUCTS
 };
 
 /* Header fields, in the order of the create/update parameters $2..$15. */
@@ -625,8 +640,9 @@ orders_db_error(struct req *r, const char *const *p)
 		err_clear(&r->err);
 		err_field(&r->err, "currency", "is not a known currency");
 		err_set(&r->err, ERR_INVALID, "invalid order: currency");
-	} else if (r->err.code == ERR_INVALID && strstr(r->err.message,
-	    "due_date") != NULL) {
+	} else if (r->err.code == ERR_INVALID && (strstr(r->err.message,
+	    "due_date") != NULL || strstr(r->err.message,
+	    "sales_orders_check") != NULL)) {
 		err_clear(&r->err);
 		err_field(&r->err, "due_date", "is before the order date");
 		err_set(&r->err, ERR_INVALID, "invalid order: due_date");
@@ -700,15 +716,19 @@ orders_insert(struct req *r, json_t *in, long long *id)
 	return 0;
 }
 
+/*
+ * Audits (action, before) and publishes a change of order id; *out gets
+ * the order as it is now, with all the API shows of it.
+ */
 static int
-orders_answer(struct req *r, long long id, int status, const char *action,
-    json_t *before)
+orders_record(struct req *r, long long id, const char *action,
+    json_t *before, json_t **out)
 {
-	json_t	*out, *after;
+	json_t	*after;
 
-	if (orders_full(r, id, &out) != 0)
+	if (orders_full(r, id, out) != 0)
 		return r->err.code;
-	after = json_deep_copy(out);
+	after = json_deep_copy(*out);
 	arena_json(r->arena, after);
 	json_object_del(after, "production_orders");
 	json_object_del(after, "requirements");
@@ -719,7 +739,18 @@ orders_answer(struct req *r, long long id, int status, const char *action,
 		return r->err.code;
 	req_publish(r, "orders", json_pack("{s:s, s:I, s:O}", "event", action
 	    != NULL ? action : "change", "id", (json_int_t)id, "status",
-	    json_object_get(out, "status")));
+	    json_object_get(*out, "status")));
+	return 0;
+}
+
+static int
+orders_answer(struct req *r, long long id, int status, const char *action,
+    json_t *before)
+{
+	json_t	*out;
+
+	if (orders_record(r, id, action, before, &out) != 0)
+		return r->err.code;
 	req_json(r, status, json_incref(out));
 	return 0;
 }
@@ -821,17 +852,28 @@ orders_draft(struct req *r, json_t **order)
 	return 0;
 }
 
+/* Adds the line in to the draft {id}; *order gets it as it was. */
+static int
+orders_line_insert(struct req *r, json_t *in, json_t **order)
+{
+	json_t	*one;
+
+	if (orders_draft(r, order) != 0)
+		return r->err.code;
+	one = json_pack("[O]", in);
+	arena_json(r->arena, one);
+	if (orders_add_lines(r, *order, one) != 0 ||
+	    orders_recompute(r, *order) != 0)
+		return r->err.code;
+	return 0;
+}
+
 static int
 orders_line_add(struct req *r)
 {
-	json_t	*order, *one;
+	json_t	*order;
 
-	if (orders_draft(r, &order) != 0)
-		return r->err.code;
-	one = json_pack("[O]", r->input);
-	arena_json(r->arena, one);
-	if (orders_add_lines(r, order, one) != 0 ||
-	    orders_recompute(r, order) != 0)
+	if (orders_line_insert(r, r->input, &order) != 0)
 		return r->err.code;
 	return orders_answer(r, req_int(r, "id", 0), 201, "line_add", order);
 }
@@ -864,8 +906,13 @@ orders_line_update(struct req *r)
 	arena_json(r->arena, in);
 	if (json_object_get(in, "product_id") != NULL && !json_equal(
 	    json_object_get(in, "product_id"), json_object_get(line,
-	    "product_id")))
-		line = NULL;	/* a new product: its own defaults */
+	    "product_id"))) {
+		/* a new product brings its defaults; quantity, discount stay */
+		line = json_pack("{s:O, s:O}", "quantity", json_object_get(line,
+		    "quantity"), "discount_bp", json_object_get(line,
+		    "discount_bp"));
+		arena_json(r->arena, line);
+	}
 	if (orders_line_params(r, order, line, in, -1, p) != 0)
 		return req_invalid(r, "order line");
 	p[0] = orders_id(r, json_row_int(order, "id"));
@@ -879,55 +926,645 @@ orders_line_update(struct req *r)
 	    order);
 }
 
+/* Removes line {line_id} of the draft {id}; *order gets it as it was. */
 static int
-orders_line_delete(struct req *r)
+orders_line_remove(struct req *r, json_t **order)
 {
 	const char	*p[2];
-	json_t		*order, *row;
+	json_t		*row;
 
-	if (orders_draft(r, &order) != 0)
+	if (orders_draft(r, order) != 0)
 		return r->err.code;
-	p[0] = orders_id(r, json_row_int(order, "id"));
+	p[0] = orders_id(r, json_row_int(*order, "id"));
 	p[1] = orders_id(r, req_int(r, "line_id", 0));
 	if (db_one(r->db, r->arena, &orders_stmts[ST_LINE_DELETE], p, &row,
 	    &r->err) != 0)
 		return r->err.code;
 	if (row == NULL)
 		return err_set(&r->err, ERR_NOT_FOUND, "order %s has no line "
-		    "%s", json_row_str(order, "number"), p[1]);
-	if (orders_recompute(r, order) != 0)
+		    "%s", json_row_str(*order, "number"), p[1]);
+	return orders_recompute(r, *order);
+}
+
+static int
+orders_line_delete(struct req *r)
+{
+	json_t	*order;
+
+	if (orders_line_remove(r, &order) != 0)
 		return r->err.code;
 	return orders_answer(r, json_row_int(order, "id"), 200, "line_delete",
 	    order);
 }
 
+#define ORDER_STATES \
+	"draft|confirmed|in_production|ready|shipped|completed|cancelled"
+
 /* ---- status ---- */
 
+/*
+ * Moves order {id} to status `to` (carrier and tracking may be NULL);
+ * the production orders and jobs that follow are audited, *before gets
+ * the order as it was.
+ */
 static int
-orders_status(struct req *r)
+orders_status_set(struct req *r, const char *to, const char *carrier,
+    const char *tracking, json_t **before)
 {
 	struct stock_actor	 who;
-	json_t			*before, *changes;
+	json_t			*changes;
 	long long		 id;
 
 	id = req_int(r, "id", 0);
-	if (orders_lock(r, id, &before) != 0)
+	if (orders_lock(r, id, before) != 0)
 		return r->err.code;
 	who.user_id = r->who.user_id;
 	who.name = req_actor(r);
 	changes = json_array();
 	arena_json(r->arena, changes);
-	if (production_order_change(r->db, r->arena, id, req_str(r, "status"),
-	    req_str(r, "carrier"), req_str(r, "tracking_number"), &who,
-	    changes, &r->err) != 0 || record_audit_changes(r, changes, "order") !=
-	    0)
+	if (production_order_change(r->db, r->arena, id, to, carrier,
+	    tracking, &who, changes, &r->err) != 0 ||
+	    record_audit_changes(r, changes, "order") != 0)
 		return r->err.code;
-	return orders_answer(r, id, 200, arena_printf(r->arena, "status_%s",
-	    req_str(r, "status")), before);
+	return 0;
 }
 
-#define ORDER_STATES \
-	"draft|confirmed|in_production|ready|shipped|completed|cancelled"
+static int
+orders_status(struct req *r)
+{
+	json_t	*before;
+
+	if (orders_status_set(r, req_str(r, "status"), req_str(r, "carrier"),
+	    req_str(r, "tracking_number"), &before) != 0)
+		return r->err.code;
+	return orders_answer(r, req_int(r, "id", 0), 200, arena_printf(
+	    r->arena, "status_%s", req_str(r, "status")), before);
+}
+
+
+/* ---- pages ---- */
+
+/* Orders a list page shows at once unless ?limit= says otherwise. */
+#define ORDERS_PAGE_SIZE	50
+
+/* The keys every orders page adds to the base view. */
+static json_t *
+orders_page_base(struct req *r, const char *title)
+{
+	json_t	*v;
+
+	v = json_object();
+	json_object_set_new(v, "page", json_string("orders"));
+	json_object_set_new(v, "nav_orders", json_true());
+	json_object_set_new(v, "can_edit", json_boolean(r->who.role !=
+	    ROLE_ACCOUNTANT));
+	json_object_set_new(v, "title", json_string(title == NULL ? req_t(r,
+	    "page_orders") : arena_printf(r->arena, "%s · %s", title,
+	    req_t(r, "page_orders"))));
+	r->out = v;
+	return v;
+}
+
+static const char *
+orders_page_money(struct req *r, json_t *row, const char *key,
+    const char *cur)
+{
+	return record_money(r, json_row_int(row, key), cur);
+}
+
+/* "2026-03-01" as "1 Mar 2026" (en) or "01.03.2026" (de); NULL stays. */
+static const char *
+orders_page_date(struct req *r, const char *s)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	long	 y, m, d;
+
+	if (s == NULL || strlen(s) < 10 || s[4] != '-' || s[7] != '-')
+		return s;
+	y = strtol(s, NULL, 10);
+	m = strtol(s + 5, NULL, 10);
+	d = strtol(s + 8, NULL, 10);
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return s;
+	if (strcmp(r->lang, "de") == 0)
+		return arena_printf(r->arena, "%02ld.%02ld.%04ld", d, m, y);
+	return arena_printf(r->arena, "%ld %s %04ld", d, mon[m - 1], y);
+}
+
+/* A quantity as people read it: at most 3 places, no trailing zeros. */
+static const char *
+orders_page_num(struct req *r, double v)
+{
+	char	*s, *dot, *end;
+
+	s = arena_printf(r->arena, "%.3f", v);
+	if ((dot = strchr(s, '.')) == NULL)
+		return s;
+	end = s + strlen(s) - 1;
+	while (end > dot && *end == '0')
+		*end-- = '\0';
+	if (end == dot)
+		*end = '\0';
+	else if (strcmp(r->lang, "de") == 0)
+		*dot = ',';
+	return strcmp(s, "-0") == 0 ? "0" : s;
+}
+
+/* Basis points as a percentage without the sign: 1950 is "19.5". */
+static const char *
+orders_page_pct(struct req *r, long long bp)
+{
+	char	 buf[32], *s, *dot;
+
+	money_text(buf, sizeof(buf), bp < 0 ? -bp : bp, 2, 1);
+	s = arena_printf(r->arena, "%s%s", bp < 0 ? "-" : "", buf);
+	if (strcmp(r->lang, "de") == 0 && (dot = strchr(s, '.')) != NULL)
+		*dot = ',';
+	return s;
+}
+
+/* Sets "status_label": the catalog's name of the row's status. */
+static void
+orders_page_label(struct req *r, json_t *row, const char *prefix)
+{
+	const char	*st;
+
+	st = json_row_str(row, "status");
+	json_object_set_new(row, "status_label", json_string(req_t(r,
+	    arena_printf(r->arena, "%s%s", prefix, st != NULL ? st : ""))));
+}
+
+/* Percent-encodes a query value for a link. */
+static const char *
+orders_page_query(struct req *r, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*out, *o;
+	unsigned char		 c;
+
+	if (s == NULL)
+		return "";
+	o = out = arena_alloc(r->arena, strlen(s) * 3 + 1);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~')
+			*o++ = (char)c;
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static const char *
+orders_page_link(struct req *r, const char *q, const char *status,
+    long long limit, long long offset)
+{
+	return arena_printf(r->arena, "/orders?q=%s&status=%s&limit=%lld&"
+	    "offset=%lld", orders_page_query(r, q), status != NULL ? status :
+	    "", limit, offset);
+}
+
+static int
+orders_page(struct req *r)
+{
+	json_t		*rows, *row, *cnt, *v, *states, *st;
+	const char	*p[6], *q, *status, *cur;
+	long long	 limit, offset, n;
+	size_t		 i;
+
+	q = req_str(r, "q");
+	status = req_str(r, "status");
+	p[0] = q != NULL && *q != '\0' ? q : NULL;
+	p[1] = status != NULL && str_in_choices(ORDER_STATES, status) ?
+	    status : NULL;
+	p[2] = NULL;
+	p[3] = NULL;
+	limit = req_int(r, "limit", ORDERS_PAGE_SIZE);
+	offset = req_int(r, "offset", 0);
+	p[4] = orders_id(r, limit);
+	p[5] = orders_id(r, offset);
+	if (db_exec(r->db, r->arena, &orders_stmts[ST_RECENT], p, &rows,
+	    &r->err) != 0 || db_one(r->db, r->arena, &orders_stmts[ST_COUNT],
+	    p, &cnt, &r->err) != 0)
+		return r->err.code;
+	json_array_foreach(rows, i, row) {
+		cur = json_row_str(row, "currency");
+		orders_page_label(r, row, "orders_status_");
+		json_object_set_new(row, "gross", json_string(
+		    orders_page_money(r, row, "gross_cents", cur)));
+		json_object_set_new(row, "order_date_text", json_string(
+		    orders_page_date(r, json_row_str(row, "order_date"))));
+		json_object_set_new(row, "due_date_text", json_string(
+		    orders_page_date(r, json_row_str(row, "due_date"))));
+	}
+	n = json_row_int(cnt, "n");
+	states = json_array();
+	for (q = ORDER_STATES; *q != '\0'; q += strcspn(q, "|") +
+	    (q[strcspn(q, "|")] == '|')) {
+		st = json_pack("{s:s%}", "status", q, strcspn(q, "|"));
+		orders_page_label(r, st, "orders_status_");
+		json_array_append_new(states, st);
+	}
+	v = orders_page_base(r, NULL);
+	json_object_set(v, "orders", rows);
+	json_object_set_new(v, "states", states);
+	json_object_set_new(v, "total", json_integer(n));
+	json_object_set_new(v, "q", json_string(p[0] != NULL ? p[0] : ""));
+	json_object_set_new(v, "status", json_string(p[1] != NULL ? p[1] :
+	    ""));
+	if (offset > 0)
+		json_object_set_new(v, "prev_link", json_string(
+		    orders_page_link(r, p[0], p[1], limit, offset > limit ?
+		    offset - limit : 0)));
+	if (offset + limit < n)
+		json_object_set_new(v, "next_link", json_string(
+		    orders_page_link(r, p[0], p[1], limit, offset + limit)));
+	if (n > 0)
+		json_object_set_new(v, "range", json_string(arena_printf(
+		    r->arena, "%lld–%lld / %lld", offset < n ? offset + 1 : n,
+		    offset + limit < n ? offset + limit : n, n)));
+	return 0;
+}
+
+/* Marks the row whose id the form (or ?key=) chose as "selected". */
+static void
+orders_page_pick(struct req *r, json_t *rows, const char *key)
+{
+	json_t		*row, *v;
+	const char	*s;
+	size_t		 i;
+
+	v = json_object_get(r->input, key);
+	s = json_is_string(v) ? json_string_value(v) : req_str(r, key);
+	if (s == NULL)
+		return;
+	json_array_foreach(rows, i, row)
+		if (strcmp(orders_id(r, json_row_int(row, "id")), s) == 0)
+			json_object_set_new(row, "selected", json_true());
+}
+
+/* The products an order line may name, with their prices. */
+static int
+orders_page_products(struct req *r, json_t *v)
+{
+	json_t	*rows, *row;
+	size_t	 i;
+
+	if (db_exec(r->db, r->arena, &orders_stmts[ST_PICK_PRODUCTS], NULL,
+	    &rows, &r->err) != 0)
+		return r->err.code;
+	json_array_foreach(rows, i, row)
+		json_object_set_new(row, "price", json_string(orders_page_money(
+		    r, row, "price_gross_cents", json_row_str(row,
+		    "currency"))));
+	orders_page_pick(r, rows, "product_id");
+	json_object_set(v, "products", rows);
+	return 0;
+}
+
+static int
+orders_page_new(struct req *r)
+{
+	json_t	*v, *rows;
+
+	v = orders_page_base(r, req_t(r, "orders_new"));
+	json_object_set_new(v, "form", json_object());
+	if (db_exec(r->db, r->arena, &orders_stmts[ST_PICK_CUSTOMERS], NULL,
+	    &rows, &r->err) != 0)
+		return r->err.code;
+	orders_page_pick(r, rows, "customer_id");
+	json_object_set(v, "customers", rows);
+	return orders_page_products(r, v);
+}
+
+/*
+ * The line of a form (product_id, quantity, discount in percent) as an
+ * API line into *line; NULL when the form names no product.
+ */
+static int
+orders_page_line(struct req *r, json_t **line)
+{
+	const char	*s;
+	long long	 bp;
+
+	*line = NULL;
+	s = json_row_str(r->input, "product_id");
+	if (s == NULL || *s == '\0')
+		return 0;
+	*line = json_pack("{s:s}", "product_id", s);
+	arena_json(r->arena, *line);
+	s = json_row_str(r->input, "quantity");
+	json_object_set_new(*line, "quantity", json_string(s != NULL && *s !=
+	    '\0' ? s : "1"));
+	s = json_row_str(r->input, "discount");
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (money_parse(s, 2, 10000, &bp) != 0) {
+		err_field(&r->err, "discount", "must be a percentage from 0 "
+		    "to 100, such as 10 or 12.5");
+		return req_invalid(r, "order line");
+	}
+	json_object_set_new(*line, "discount_bp", json_integer(bp));
+	return 0;
+}
+
+/*
+ * Field errors of the form's one line ("lines[0].quantity") under the
+ * names of the form's inputs, so the page shows each at its input.
+ */
+static int
+orders_page_errors(struct req *r)
+{
+	json_t		*fields, *v;
+	const char	*key, *name;
+
+	if (r->err.fields == NULL)
+		return r->err.code;
+	fields = json_object();
+	json_object_foreach(r->err.fields, key, v) {
+		name = strncmp(key, "lines[0].", 9) == 0 ? key + 9 : key;
+		if (strcmp(name, "discount_bp") == 0)
+			name = "discount";
+		else if (strcmp(name, "description") == 0)
+			name = "product_id";
+		json_object_set(fields, name, v);
+	}
+	json_decref(r->err.fields);
+	r->err.fields = fields;
+	return r->err.code;
+}
+
+static int
+orders_page_create(struct req *r)
+{
+	static const char *const keys[] = { "customer_id", "due_date",
+	    "notes" };
+	json_t		*in, *line, *out;
+	long long	 id;
+	size_t		 i;
+
+	in = json_object();
+	arena_json(r->arena, in);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_get(r->input, keys[i]) != NULL)
+			json_object_set(in, keys[i], json_object_get(r->input,
+			    keys[i]));
+	if (orders_page_line(r, &line) != 0)
+		return r->err.code;
+	if (line != NULL)
+		json_object_set_new(in, "lines", json_pack("[O]", line));
+	id = 0;
+	if (orders_insert(r, in, &id) != 0)
+		return orders_page_errors(r);
+	if (orders_record(r, id, "create", NULL, &out) != 0)
+		return r->err.code;
+	req_flash(r, "ok", "orders_flash_created");
+	req_redirect(r, arena_printf(r->arena, "/orders/%lld", id));
+	return 0;
+}
+
+/* Amounts of the requirement row as text, in its unit. */
+static void
+orders_page_requirement(struct req *r, json_t *row)
+{
+	static const char *const keys[] = { "required", "reserved",
+	    "available", "short" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_set_new(row, arena_printf(r->arena, "%s_text",
+		    keys[i]), json_string(orders_page_num(r, json_row_num(row,
+		    keys[i]))));
+	json_object_set_new(row, "is_short", json_boolean(json_row_num(row,
+	    "short") > 0));
+}
+
+/* The production orders with their print jobs and what may be done. */
+static void
+orders_page_production(struct req *r, json_t *pos, long long job_id)
+{
+	json_t		*po, *job;
+	const char	*st;
+	size_t		 i, j;
+
+	json_array_foreach(pos, i, po) {
+		orders_page_label(r, po, "orders_po_status_");
+		json_array_foreach(json_object_get(po, "print_jobs"), j, job) {
+			st = json_row_str(job, "status");
+			orders_page_label(r, job, "orders_job_status_");
+			json_object_set_new(job, "can_start", json_boolean(
+			    orders_can(ORDERS_JOB, st, "started")));
+			json_object_set_new(job, "can_finish", json_boolean(
+			    orders_can(ORDERS_JOB, st, "completed")));
+			json_object_set_new(job, "minutes", json_integer(
+			    (json_row_int(job, "est_seconds") + 59) / 60));
+			json_object_set_new(job, "grams_text", json_string(
+			    orders_page_num(r, json_object_get(job,
+			    "actual_grams") != NULL && !json_is_null(
+			    json_object_get(job, "actual_grams")) ?
+			    json_row_num(job, "actual_grams") :
+			    json_row_num(job, "est_grams"))));
+			if (json_row_int(job, "id") == job_id)
+				json_object_set_new(job, "error_here",
+				    json_true());
+		}
+	}
+}
+
+/* The costs, margin and margin percentage as text. */
+static json_t *
+orders_page_costs(struct req *r, json_t *costs, const char *cur)
+{
+	static const char *const parts[] = { "material", "machine", "items",
+	    "labour" };
+	json_t	*c;
+	size_t	 i;
+
+	c = json_object();
+	arena_json(r->arena, c);
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		json_object_set_new(c, parts[i], json_string(orders_page_money(
+		    r, json_object_get(costs, "parts"), parts[i], cur)));
+	json_object_set_new(c, "overhead", json_string(orders_page_money(r,
+	    costs, "overhead_cents", cur)));
+	json_object_set_new(c, "cost", json_string(orders_page_money(r, costs,
+	    "cost_cents", cur)));
+	json_object_set_new(c, "revenue", json_string(orders_page_money(r,
+	    costs, "revenue_net_cents", cur)));
+	json_object_set_new(c, "margin", json_string(orders_page_money(r,
+	    costs, "margin_cents", cur)));
+	json_object_set_new(c, "margin_pct", json_string(orders_page_pct(r,
+	    json_row_int(costs, "margin_bp"))));
+	json_object_set_new(c, "negative", json_boolean(json_row_int(costs,
+	    "margin_cents") < 0));
+	json_object_set(c, "estimated", json_object_get(costs, "estimated"));
+	return c;
+}
+
+/*
+ * The order page of order id as r->out; job_id (0: none) names the
+ * print job whose form came back with errors.
+ */
+int
+orders_page_view(struct req *r, long long id, long long job_id)
+{
+	json_t		*o, *one, *row, *v, *acts;
+	const char	*cur, *s;
+	size_t		 i;
+
+	if (orders_full(r, id, &o) != 0)
+		return r->err.code;
+	cur = json_row_str(o, "currency");
+	one = arena_json(r->arena, json_array());
+	json_array_append(one, o);
+	req_localize_times(r, one);
+	orders_page_label(r, o, "orders_status_");
+	json_object_set_new(o, "order_date_text", json_string(
+	    orders_page_date(r, json_row_str(o, "order_date"))));
+	json_object_set_new(o, "due_date_text", json_string(orders_page_date(
+	    r, json_row_str(o, "due_date"))));
+	json_object_set_new(o, "net", json_string(orders_page_money(r, o,
+	    "net_cents", cur)));
+	json_object_set_new(o, "vat", json_string(orders_page_money(r, o,
+	    "vat_cents", cur)));
+	json_object_set_new(o, "gross", json_string(orders_page_money(r, o,
+	    "gross_cents", cur)));
+	json_object_set_new(o, "is_draft", json_boolean(orders_is_draft(o)));
+	/* the customers' catalog names the sources */
+	json_object_set_new(o, "source_label", json_string(req_t(r,
+	    arena_printf(r->arena, "customers_source_%s", json_row_str(o,
+	    "source")))));
+	json_array_foreach(json_object_get(o, "lines"), i, row) {
+		json_object_set_new(row, "unit_price", json_string(
+		    orders_page_money(r, row, "unit_price_cents", cur)));
+		json_object_set_new(row, "amount", json_string(
+		    orders_page_money(r, row, "amount_cents", cur)));
+		json_object_set_new(row, "vat_pct", json_string(
+		    orders_page_pct(r, json_row_int(row, "vat_bp"))));
+		if (json_row_int(row, "discount_bp") > 0)
+			json_object_set_new(row, "discount_pct", json_string(
+			    orders_page_pct(r, json_row_int(row,
+			    "discount_bp"))));
+	}
+	json_array_foreach(json_object_get(o, "vat_breakdown"), i, row) {
+		json_object_set_new(row, "vat_pct", json_string(orders_page_pct(
+		    r, json_row_int(row, "vat_bp"))));
+		json_object_set_new(row, "net", json_string(orders_page_money(r,
+		    row, "net_cents", cur)));
+		json_object_set_new(row, "vat", json_string(orders_page_money(r,
+		    row, "vat_cents", cur)));
+	}
+	acts = json_array();
+	json_array_foreach(json_object_get(o, "next"), i, row) {
+		s = json_string_value(row);
+		json_array_append_new(acts, json_pack("{s:s, s:s, s:b, s:b}",
+		    "status", s, "label", req_t(r, arena_printf(r->arena,
+		    "orders_action_%s", s)), "cancel", strcmp(s, "cancelled") ==
+		    0, "ship", strcmp(s, "shipped") == 0));
+	}
+	orders_page_production(r, json_object_get(o, "production_orders"),
+	    job_id);
+	json_array_foreach(json_object_get(o, "requirements"), i, row)
+		orders_page_requirement(r, row);
+	v = orders_page_base(r, json_row_str(o, "number"));
+	json_object_set(v, "order", o);
+	json_object_set(v, "lines", json_object_get(o, "lines"));
+	json_object_set(v, "vat_breakdown", json_object_get(o,
+	    "vat_breakdown"));
+	json_object_set(v, "production_orders", json_object_get(o,
+	    "production_orders"));
+	json_object_set(v, "requirements", json_object_get(o,
+	    "requirements"));
+	json_object_set_new(v, "has_actions", json_boolean(
+	    json_array_size(acts) > 0));
+	json_object_set_new(v, "actions", acts);
+	json_object_set_new(v, "has_production", json_boolean(json_array_size(
+	    json_object_get(o, "production_orders")) > 0));
+	json_object_set_new(v, "has_requirements", json_boolean(
+	    json_array_size(json_object_get(o, "requirements")) > 0));
+	json_object_set(v, "costs", orders_page_costs(r, json_object_get(o,
+	    "costs"), cur));
+	if (orders_is_draft(o))
+		return orders_page_products(r, v);
+	return 0;
+}
+
+static int
+orders_page_show(struct req *r)
+{
+	return orders_page_view(r, req_int(r, "id", 0), 0);
+}
+
+static int
+orders_page_line_add(struct req *r)
+{
+	json_t	*line, *order, *out;
+
+	if (orders_page_line(r, &line) != 0)
+		return r->err.code;
+	if (line == NULL) {
+		err_field(&r->err, "product_id", "choose a product");
+		return req_invalid(r, "order line");
+	}
+	if (orders_line_insert(r, line, &order) != 0)
+		return orders_page_errors(r);
+	if (orders_record(r, req_int(r, "id", 0), "line_add", order, &out) !=
+	    0)
+		return r->err.code;
+	req_flash(r, "ok", "orders_flash_line_added");
+	req_redirect(r, arena_printf(r->arena, "/orders/%lld", req_int(r,
+	    "id", 0)));
+	return 0;
+}
+
+static int
+orders_page_line_delete(struct req *r)
+{
+	json_t	*order, *out;
+
+	if (orders_line_remove(r, &order) != 0 || orders_record(r, req_int(r,
+	    "id", 0), "line_delete", order, &out) != 0)
+		return r->err.code;
+	req_flash(r, "ok", "orders_flash_line_removed");
+	req_redirect(r, arena_printf(r->arena, "/orders/%lld", req_int(r,
+	    "id", 0)));
+	return 0;
+}
+
+/* Empty form fields are not given. */
+static const char *
+orders_page_opt(struct req *r, const char *key)
+{
+	const char	*s;
+
+	s = req_str(r, key);
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+static int
+orders_page_status(struct req *r)
+{
+	json_t		*before, *out;
+	const char	*to;
+
+	to = req_str(r, "status");
+	if (orders_status_set(r, to, orders_page_opt(r, "carrier"),
+	    orders_page_opt(r, "tracking_number"), &before) != 0 ||
+	    orders_record(r, req_int(r, "id", 0), arena_printf(r->arena,
+	    "status_%s", to), before, &out) != 0)
+		return r->err.code;
+	req_flash(r, "ok", arena_printf(r->arena, "orders_flash_%s", to));
+	req_redirect(r, arena_printf(r->arena, "/orders/%lld", req_int(r,
+	    "id", 0)));
+	return 0;
+}
 
 static const struct param list_params[] = {
 	{ "q", IN_QUERY, P_STR, 0, 1, 100, NULL },
@@ -991,7 +1628,47 @@ static const struct param status_params[] = {
 	PARAM_END,
 };
 
+static const struct param page_params[] = {
+	{ "q", IN_QUERY, P_STR, 0, 0, 100, NULL },
+	{ "status", IN_QUERY, P_STR, 0, 0, 20, NULL },
+	PARAM_PAGE,
+	PARAM_END,
+};
+static const struct param page_new_params[] = {
+	{ "customer_id", IN_QUERY, P_STR, 0, 0, 20, NULL },
+	PARAM_END,
+};
+#define PAGE_LINE_BODY \
+	{ "product_id", IN_BODY, P_STR, 0, 0, 20, NULL }, \
+	{ "quantity", IN_BODY, P_STR, 0, 0, 20, NULL }, \
+	{ "discount", IN_BODY, P_STR, 0, 0, 20, NULL }
+static const struct param page_create_params[] = {
+	{ "customer_id", IN_BODY, P_STR, 0, 0, 20, NULL },
+	{ "due_date", IN_BODY, P_STR, 0, 0, 20, NULL },
+	{ "notes", IN_BODY, P_STR, 0, 0, 4000, NULL },
+	PAGE_LINE_BODY,
+	PARAM_END,
+};
+static const struct param page_line_params[] = {
+	ID_PATH,
+	PAGE_LINE_BODY,
+	PARAM_END,
+};
+static const struct param page_line_delete_params[] = {
+	ID_PATH,
+	{ "line_id", IN_PATH, P_INT, 1, 1, INT64_MAX, NULL },
+	PARAM_END,
+};
+static const struct param page_status_params[] = {
+	ID_PATH,
+	{ "status", IN_BODY, P_ENUM, 1, 0, 0, ORDER_STATES },
+	{ "carrier", IN_BODY, P_STR, 0, 0, 60, NULL },
+	{ "tracking_number", IN_BODY, P_STR, 0, 0, 100, NULL },
+	PARAM_END,
+};
+
 #define WRITERS	(ROLE_OWNER | ROLE_STAFF)
+#define FORM	(ROUTE_PAGE | ROUTE_FORM)
 
 static const struct route orders_routes[] = {
 	{ "GET", "/api/v1/orders", orders_list, ROLE_ANY, 0, list_params,
@@ -1012,6 +1689,26 @@ static const struct route orders_routes[] = {
 	    WRITERS, 0, line_params, NULL },
 	{ "POST", "/api/v1/orders/{id}/status", orders_status, WRITERS, 0,
 	    status_params, NULL },
+	{ "GET", "/orders", orders_page, ROLE_ANY, ROUTE_PAGE, page_params,
+	    "orders/index" },
+	{ "GET", "/orders/new", orders_page_new, WRITERS, ROUTE_PAGE,
+	    page_new_params, "orders/new" },
+	{ "POST", "/orders/new", orders_page_create, WRITERS, FORM,
+	    page_create_params, "orders/new" },
+	{ "GET", "/orders/{id}", orders_page_show, ROLE_ANY, ROUTE_PAGE,
+	    params_id, "orders/show" },
+	/* the GETs of the forms' paths show the order again after an error */
+	{ "GET", "/orders/{id}/lines", orders_page_show, ROLE_ANY,
+	    ROUTE_PAGE, params_id, "orders/show" },
+	{ "POST", "/orders/{id}/lines", orders_page_line_add, WRITERS, FORM,
+	    page_line_params, "orders/show" },
+	{ "POST", "/orders/{id}/lines/{line_id}/delete",
+	    orders_page_line_delete, WRITERS, FORM, page_line_delete_params,
+	    "orders/show" },
+	{ "GET", "/orders/{id}/status", orders_page_show, ROLE_ANY,
+	    ROUTE_PAGE, params_id, "orders/show" },
+	{ "POST", "/orders/{id}/status", orders_page_status, WRITERS, FORM,
+	    page_status_params, "orders/show" },
 };
 
 const struct resource orders_resource = {

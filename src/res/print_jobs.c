@@ -3,7 +3,9 @@
  * scheduler takes them, highest priority first), GET and PATCH
  * /api/v1/print-jobs/{id} (priority, scheduled start, printer while the
  * job is open) and POST /api/v1/print-jobs/{id}/status: started,
- * completed, failed or cancelled, set by hand.
+ * completed, failed or cancelled, set by hand.  The order page's job
+ * buttons post to POST /print-jobs/{id}/status (a form), which goes back
+ * to the order page; its GET shows that page again with the errors.
  *
  * A status body: {"status": "completed", "printer_id": 3,
  * "spools": {"1": 12}, "grams": {"1": 20.5}, "minutes": 95,
@@ -23,6 +25,7 @@
 #include "domain/production.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/orders.h"
 #include "res/record.h"
 
 static int
@@ -155,11 +158,33 @@ print_jobs_slots(struct req *r, const char *name, int grams, long long *ids,
 	return r->err.fields != NULL ? ERR_INVALID : 0;
 }
 
+/*
+ * Makes change c to job {id}: audited and published; *job gets the job
+ * as it is afterwards and *changes what changed with it.
+ */
+static int
+print_jobs_change(struct req *r, const struct production_job_change *c,
+    json_t **job, json_t **changes)
+{
+	struct stock_actor	who;
+
+	who.user_id = r->who.user_id;
+	who.name = req_actor(r);
+	*changes = json_array();
+	arena_json(r->arena, *changes);
+	if (production_job_change(r->db, r->arena, req_int(r, "id", 0), c,
+	    &who, *changes, job, &r->err) != 0 ||
+	    record_audit_changes(r, *changes, NULL) != 0)
+		return r->err.code;
+	req_publish(r, "print-jobs", json_pack("{s:s, s:O, s:O}", "event",
+	    "status", "job", *job, "changes", *changes));
+	return 0;
+}
+
 static int
 print_jobs_status(struct req *r)
 {
 	struct production_job_change	 c;
-	struct stock_actor		 who;
 	json_t				*changes, *job;
 
 	production_change_init(&c);
@@ -173,18 +198,50 @@ print_jobs_status(struct req *r)
 	print_jobs_slots(r, "grams", 1, NULL, c.grams);
 	if (r->err.fields != NULL)
 		return req_invalid(r, "print job change");
-	who.user_id = r->who.user_id;
-	who.name = req_actor(r);
-	changes = json_array();
-	arena_json(r->arena, changes);
-	if (production_job_change(r->db, r->arena, req_int(r, "id", 0), &c,
-	    &who, changes, &job, &r->err) != 0 ||
-	    record_audit_changes(r, changes, NULL) != 0)
+	if (print_jobs_change(r, &c, &job, &changes) != 0)
 		return r->err.code;
-	req_publish(r, "print-jobs", json_pack("{s:s, s:O, s:O}", "event",
-	    "status", "job", job, "changes", changes));
 	json_object_set(job, "changes", changes);
 	req_json(r, 200, json_incref(job));
+	return 0;
+}
+
+/* ---- pages ---- */
+
+/*
+ * The order page of the job's sales order: the GET of the job's status
+ * form, which shows it again with its errors.
+ */
+static int
+print_jobs_page_show(struct req *r)
+{
+	json_t	*job;
+
+	if (print_jobs_get(r, req_int(r, "id", 0), &job) != 0)
+		return r->err.code;
+	return orders_page_view(r, json_row_int(job, "sales_order_id"),
+	    json_row_int(job, "id"));
+}
+
+/*
+ * The buttons of a print job on the order page: start, complete (with
+ * the estimated grams, from the reserved spools), fail (with a reason;
+ * a replacement is queued) or cancel; back to the order page.
+ */
+static int
+print_jobs_page_status(struct req *r)
+{
+	struct production_job_change	 c;
+	json_t				*changes, *job;
+
+	production_change_init(&c);
+	c.to = req_str(r, "status");
+	c.reason = req_str(r, "reason");
+	if (print_jobs_change(r, &c, &job, &changes) != 0)
+		return r->err.code;
+	req_flash(r, "ok", arena_printf(r->arena, "orders_flash_job_%s",
+	    c.to));
+	req_redirect(r, arena_printf(r->arena, "/orders/%lld",
+	    json_row_int(job, "sales_order_id")));
 	return 0;
 }
 
@@ -219,6 +276,14 @@ static const struct param status_params[] = {
 	PARAM_END,
 };
 
+static const struct param page_status_params[] = {
+	ID_PATH,
+	{ "status", IN_BODY, P_ENUM, 1, 0, 0, "started|completed|failed|"
+	    "cancelled" },
+	{ "reason", IN_BODY, P_STR, 0, 0, 500, NULL },
+	PARAM_END,
+};
+
 #define WRITERS	(ROLE_OWNER | ROLE_STAFF)
 
 static const struct route print_jobs_routes[] = {
@@ -230,6 +295,10 @@ static const struct route print_jobs_routes[] = {
 	    update_params, NULL },
 	{ "POST", "/api/v1/print-jobs/{id}/status", print_jobs_status,
 	    WRITERS, 0, status_params, NULL },
+	{ "GET", "/print-jobs/{id}/status", print_jobs_page_show, ROLE_ANY,
+	    ROUTE_PAGE, params_id, "orders/show" },
+	{ "POST", "/print-jobs/{id}/status", print_jobs_page_status, WRITERS,
+	    ROUTE_PAGE | ROUTE_FORM, page_status_params, "orders/show" },
 };
 
 const struct resource print_jobs_resource = {

@@ -24,8 +24,8 @@
 #include "domain/money.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/profiles.h"
 #include "res/record.h"
-#include "view/format.h"
 
 #define PROD_COLS \
 	"p.id, p.sku, p.name, p.description, p.price_gross_cents, " \
@@ -687,14 +687,11 @@ products_cost(struct req *r)
 
 /* ---- pages ---- */
 
+/* Money as the page shows it (the shared formatter, from JSON cents). */
 static const char *
 products_money(struct req *r, json_t *cents, const char *cur)
 {
-	char	buf[64];
-
-	format_money(buf, sizeof(buf), json_integer_value(cents),
-	    cur != NULL ? cur : "EUR", r->lang);
-	return arena_strdup(r->arena, buf);
+	return record_money(r, json_integer_value(cents), cur);
 }
 
 static void
@@ -872,6 +869,51 @@ products_page_bom_add(struct req *r)
 	return 0;
 }
 
+/* The typed-in plate form: one slot (material, colour, grams) at most. */
+static int
+products_page_plate_add(struct req *r)
+{
+	static const char *const plain[] = { "name", "print_minutes",
+	    "units", "nozzle_mm" };
+	json_t		*in, *slot, *v;
+	const char	*key;
+	size_t		 i;
+
+	in = json_object();
+	arena_json(r->arena, in);
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if ((v = json_object_get(r->input, plain[i])) != NULL &&
+		    json_string_length(v) > 0)
+			json_object_set(in, plain[i], v);
+	if ((v = json_object_get(r->input, "material")) != NULL &&
+	    json_string_length(v) > 0) {
+		slot = json_pack("{s:O}", "material", v);
+		if ((v = json_object_get(r->input, "color_name")) != NULL &&
+		    json_string_length(v) > 0)
+			json_object_set(slot, "color_name", v);
+		json_object_set(slot, "grams", (v = json_object_get(r->input,
+		    "grams")) != NULL && json_string_length(v) > 0 ? v :
+		    json_integer(0));
+		json_object_set_new(in, "slots", json_pack("[o]", slot));
+	}
+	if (profiles_insert(r, in, &v) != 0) {
+		/* slot errors are named slots[0].x; the form names x */
+		if (r->err.fields != NULL) {
+			slot = json_object();
+			json_object_foreach(r->err.fields, key, v)
+				if (strncmp(key, "slots[0].", 9) == 0)
+					json_object_set(slot, key + 9, v);
+			json_object_update(r->err.fields, slot);
+			json_decref(slot);
+		}
+		return r->err.code;
+	}
+	req_flash(r, "ok", "products_flash_plate_added");
+	req_redirect(r, arena_printf(r->arena, "/products/%lld",
+	    req_int(r, "id", 0)));
+	return 0;
+}
+
 static int
 products_page_bom_remove(struct req *r)
 {
@@ -929,6 +971,18 @@ static const struct param line_params[] = {
 	{ "line_id", IN_PATH, P_INT, 1, 1, INT64_MAX, NULL },
 	PARAM_END,
 };
+static const struct param plate_params[] = {
+	ID_PATH,
+	{ "name", IN_BODY, P_STR, 0, 0, 200, NULL },
+	{ "print_minutes", IN_BODY, P_STR, 0, 0, 20, NULL },
+	{ "units", IN_BODY, P_STR, 0, 0, 20, NULL },
+	{ "nozzle_mm", IN_BODY, P_STR, 0, 0, 20, NULL },
+	{ "material", IN_BODY, P_STR, 0, 0, 40, NULL },
+	{ "color_name", IN_BODY, P_STR, 0, 0, 100, NULL },
+	{ "grams", IN_BODY, P_STR, 0, 0, 20, NULL },
+	{ "plate_form", IN_BODY, P_STR, 0, 0, 1, NULL },
+	PARAM_END,
+};
 static const struct param page_params[] = {
 	{ "q", IN_QUERY, P_STR, 0, 0, 100, NULL },
 	PARAM_END,
@@ -977,6 +1031,10 @@ static const struct route products_routes[] = {
 	    ROUTE_PAGE, params_id, "products/show" },
 	{ "POST", "/products/{id}/bom", products_page_bom_add, WRITERS,
 	    ROUTE_PAGE | ROUTE_FORM, bom_params, "products/show" },
+	{ "GET", "/products/{id}/plates", products_page_show, ROLE_ANY,
+	    ROUTE_PAGE, params_id, "products/show" },
+	{ "POST", "/products/{id}/plates", products_page_plate_add, WRITERS,
+	    ROUTE_PAGE | ROUTE_FORM, plate_params, "products/show" },
 	{ "POST", "/products/{id}/bom/{line_id}/delete",
 	    products_page_bom_remove, WRITERS, ROUTE_PAGE | ROUTE_FORM,
 	    line_params, "products/show" },

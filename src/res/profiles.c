@@ -33,6 +33,7 @@
 #include "domain/stock.h"
 #include "http/req.h"
 #include "parse/gcode.h"
+#include "res/profiles.h"
 
 #define PLATE_COLS \
 	"pl.id, pl.product_id, pl.name, pl.file_name, pl.file_sha256, " \
@@ -566,28 +567,21 @@ profiles_upload(struct req *r, const char *pid, const char **p,
 	return profiles_store(r, dir, rel);
 }
 
+/*
+ * Stores a plate of product pid: typed in (in, a JSON object) or, with in
+ * NULL, the uploaded file of the request body.  *row gets the plate.
+ */
 static int
-profiles_create(struct req *r)
+profiles_store_plate(struct req *r, const char *pid, json_t *in,
+    json_t **row)
 {
-	const char	*pid, *p[16], *plate, *source;
-	json_t		*in, *slots, *made, *row;
-	json_error_t	 je;
+	const char	*p[16], *plate, *source;
+	json_t		*slots, *made;
 
-	if (profiles_product(r, &pid) != 0)
-		return r->err.code;
 	memset(p, 0, sizeof(p));
 	p[0] = pid;
 	source = "manual";
-	if (r->content_type != NULL && strncmp(r->content_type,
-	    "application/json", 16) == 0) {
-		in = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES,
-		    &je);
-		if (in == NULL || !json_is_object(in)) {
-			json_decref(in);
-			return err_set(&r->err, ERR_BAD_REQUEST, "the body is "
-			    "not a JSON object: %s", je.text);
-		}
-		arena_json(r->arena, in);
+	if (in != NULL) {
 		slots = json_object_get(in, "slots");
 		profiles_fields(r, NULL, in, p);
 		profiles_slots_check(r, slots);
@@ -608,8 +602,44 @@ profiles_create(struct req *r)
 	    0)
 		return r->err.code;
 	if (profiles_get(r, pid, json_integer_value(json_object_get(made,
-	    "id")), &row) != 0 || req_audit(r, "plate_add", "product", pid,
-	    NULL, row) != 0)
+	    "id")), row) != 0 || req_audit(r, "plate_add", "product", pid,
+	    NULL, *row) != 0)
+		return r->err.code;
+	return 0;
+}
+
+int
+profiles_insert(struct req *r, json_t *in, json_t **row)
+{
+	const char	*pid;
+
+	if (profiles_product(r, &pid) != 0)
+		return r->err.code;
+	return profiles_store_plate(r, pid, in, row);
+}
+
+static int
+profiles_create(struct req *r)
+{
+	const char	*pid;
+	json_t		*in, *row;
+	json_error_t	 je;
+
+	if (profiles_product(r, &pid) != 0)
+		return r->err.code;
+	in = NULL;
+	if (r->content_type != NULL && strncmp(r->content_type,
+	    "application/json", 16) == 0) {
+		in = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES,
+		    &je);
+		if (in == NULL || !json_is_object(in)) {
+			json_decref(in);
+			return err_set(&r->err, ERR_BAD_REQUEST, "the body is "
+			    "not a JSON object: %s", je.text);
+		}
+		arena_json(r->arena, in);
+	}
+	if (profiles_store_plate(r, pid, in, &row) != 0)
 		return r->err.code;
 	profiles_answer(r, 201, row);
 	return 0;

@@ -8,11 +8,23 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "db/db.h"
 #include "http/req.h"
 #include "res/record.h"
+#include "view/format.h"
 
 #define RECORD_MAX_FIELDS	16
+
+const char *
+record_money(struct req *r, long long cents, const char *currency)
+{
+	char	buf[64];
+
+	format_money(buf, sizeof(buf), cents, currency != NULL ? currency :
+	    "EUR", r->lang);
+	return arena_strdup(r->arena, buf);
+}
 
 int
 record_page(struct req *r, const struct stmt *list, const struct stmt *count,
@@ -111,23 +123,72 @@ record_dupe(struct req *r, const struct record *rec, const char *name)
 	return r->err.code;
 }
 
+/* Validates in, stores it and audits; *row gets the stored record. */
+static int
+record_insert(struct req *r, const struct record *rec, json_t *in,
+    json_t **row)
+{
+	const char	*p[RECORD_MAX_FIELDS];
+
+	if (stock_record(r->arena, rec->fields, rec->nfields, NULL, in, p,
+	    NULL, &r->err) != 0)
+		return req_invalid(r, rec->entity);
+	if (db_one(r->db, r->arena, &rec->stmts[RECORD_CREATE], p, row,
+	    &r->err) != 0)
+		return record_dupe(r, rec, p[0]);
+	return req_audit(r, "create", rec->entity, arena_printf(r->arena,
+	    "%lld", (long long)json_integer_value(json_object_get(*row,
+	    "id"))), NULL, *row);
+}
+
 int
 record_create(struct req *r, const struct record *rec)
 {
-	const char	*p[RECORD_MAX_FIELDS];
-	json_t		*row;
+	json_t	*row;
 
-	if (stock_record(r->arena, rec->fields, rec->nfields, NULL, r->input,
-	    p, NULL, &r->err) != 0)
-		return r->err.code;
-	if (db_one(r->db, r->arena, &rec->stmts[RECORD_CREATE], p, &row,
-	    &r->err) != 0)
-		return record_dupe(r, rec, p[0]);
-	if (req_audit(r, "create", rec->entity, arena_printf(r->arena, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "id"))), NULL,
-	    row) != 0)
+	if (record_insert(r, rec, r->input, &row) != 0)
 		return r->err.code;
 	req_json(r, 201, json_incref(row));
+	return 0;
+}
+
+int
+record_page_list(struct req *r, const struct record *rec,
+    const char *title_key)
+{
+	json_t		*rows;
+	const char	*p[6];
+
+	p[0] = req_str(r, "q");
+	p[1] = NULL;
+	p[2] = "name";
+	p[3] = NULL;
+	p[4] = "500";
+	p[5] = "0";
+	if (db_exec(r->db, r->arena, &rec->stmts[RECORD_LIST], p, &rows,
+	    &r->err) != 0)
+		return r->err.code;
+	r->out = json_pack("{s:O, s:b, s:s*, s:b, s:b, s:s}", "rows", rows,
+	    "has_rows", json_array_size(rows) > 0, "q", p[0], "can_edit",
+	    r->who.role != ROLE_ACCOUNTANT, "nav_inventory", 1, "title",
+	    arena_printf(r->arena, "%s · %s", req_t(r, title_key), req_t(r,
+	    "page_inventory")));
+	return 0;
+}
+
+int
+record_page_create(struct req *r, const struct record *rec,
+    const char *flash_key, const char *back)
+{
+	json_t	*in, *row;
+
+	in = json_deep_copy(r->input);
+	arena_json(r->arena, in);
+	json_object_del(in, "_csrf");
+	if (record_insert(r, rec, in, &row) != 0)
+		return r->err.code;
+	req_flash(r, "ok", flash_key);
+	req_redirect(r, back);
 	return 0;
 }
 

@@ -63,6 +63,23 @@ int	record_find(struct req *, const struct stmt *show, long long id,
 int	record_audit_changes(struct req *, json_t *changes,
 	    const char *skip_entity);
 
+/*
+ * Money for a page: cents in a currency (NULL: EUR) as the request's
+ * language writes it ("€1,234.56", "1.234,56 €"), on the arena.
+ */
+const char	*record_money(struct req *, long long cents,
+	    const char *currency);
+
+/*
+ * Pages of a simple record: the list (r->out gets rows, has_rows, q,
+ * can_edit and the title) and the form that adds one (then a flash and
+ * a redirect to back).  Form errors come back through the framework.
+ */
+int	record_page_list(struct req *, const struct record *,
+	    const char *title_key);
+int	record_page_create(struct req *, const struct record *,
+	    const char *flash_key, const char *back);
+
 /* Each answers the request as the route's handler; returns 0 or an error. */
 int	record_list(struct req *, const struct record *);
 int	record_show(struct req *, const struct record *);

@@ -19,12 +19,10 @@
 #define VEN_FILTER \
 	"WHERE ($1::text IS NULL OR strpos(lower(name), lower($1)) > 0) " \
 	"AND $2::text IS NULL"
-#define SORT_BY(p, key, expr) \
-	"CASE WHEN " p " = '" key "' THEN " expr " END, " \
-	"CASE WHEN " p " = '-" key "' THEN " expr " END DESC, "
 #define VEN_SORT(p) \
-	SORT_BY(p, "name", "name") \
-	SORT_BY(p, "created_at", "created_at") SORT_BY(p, "id", "id")
+	RECORD_SORT_BY(p, "name", "name") \
+	RECORD_SORT_BY(p, "created_at", "created_at") \
+	RECORD_SORT_BY(p, "id", "id")
 
 static const struct stmt vendors_stmts[] = {
 	{ "vendors_list",
@@ -104,6 +102,24 @@ static const struct param update_params[] = {
 	PARAM_END,
 };
 
+static int
+vendors_page(struct req *r)
+{
+	return record_page_list(r, &vendors_record, "inventory_vendors");
+}
+
+static int
+vendors_page_create(struct req *r)
+{
+	return record_page_create(r, &vendors_record,
+	    "inventory_flash_vendor_created", "/inventory/vendors");
+}
+
+static const struct param vendors_page_params[] = {
+	{ "q", IN_QUERY, P_STR, 0, 0, 100, NULL },
+	PARAM_END,
+};
+
 static const struct route vendors_routes[] = {
 	{ "GET", "/api/v1/vendors", vendors_list, ROLE_ANY, 0,
 	    list_params, NULL },
@@ -115,6 +131,11 @@ static const struct route vendors_routes[] = {
 	    ROLE_OWNER | ROLE_STAFF, 0, update_params, NULL },
 	{ "DELETE", "/api/v1/vendors/{id}", vendors_delete, ROLE_OWNER,
 	    0, params_id, NULL },
+	{ "GET", "/inventory/vendors", vendors_page, ROLE_ANY, ROUTE_PAGE,
+	    vendors_page_params, "inventory/vendors" },
+	{ "POST", "/inventory/vendors", vendors_page_create,
+	    ROLE_OWNER | ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM, create_params,
+	    "inventory/vendors" },
 };
 
 const struct resource vendors_resource = {

@@ -10,6 +10,9 @@
  *     (or the form itself) has a data-confirm="question" attribute;
  *   - copies secrets shown once (data-copy="#selector") to the clipboard;
  *   - preselects the current language in select[data-current];
+ *   - uploads a print file from a form.plate-upload as the raw request
+ *     body to its data-upload-url (the API takes files that way), with the
+ *     page's CSRF token, and reloads the page when it is stored;
  *   - keeps the navigation <details> open on wide screens (CSS shows it
  *     there anyway; the open attribute makes it reachable by keyboard), and
  *     closes the menu on Escape or a click elsewhere on narrow screens.
@@ -180,6 +183,50 @@
       e.preventDefault();
       e.stopPropagation();
     }
+  }, true);
+
+  /* ---- print file upload ---- */
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute('hx-headers') || '{}')['X-CSRF-Token'] || '';
+    } catch (err) {
+      return '';
+    }
+  }
+
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (!form.classList || !form.classList.contains('plate-upload')) return;
+    e.preventDefault();
+    e.stopPropagation();
+    var file = form.querySelector('input[type=file]').files[0];
+    var units = form.querySelector('input[name=units]').value.trim();
+    var status = form.querySelector('.plate-upload-status');
+    if (!file) return;
+    var url = form.getAttribute('data-upload-url') + '?name=' + encodeURIComponent(file.name) +
+      (units ? '&units=' + encodeURIComponent(units) : '');
+    status.textContent = '…';
+    fetch(url, {
+      method: 'POST',
+      body: file,
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': csrfToken() }
+    }).then(function (r) {
+      if (r.status === 201) {
+        window.location.reload();
+        return null;
+      }
+      return r.json().then(function (body) {
+        var err = body && body.error ? body.error : {};
+        var fields = err.fields ? Object.keys(err.fields).map(function (k) {
+          return k + ': ' + err.fields[k];
+        }).join('; ') : '';
+        status.textContent = (err.message || r.statusText) + (fields ? ' (' + fields + ')' : '');
+      });
+    }).catch(function (err) {
+      status.textContent = String(err);
+    });
   }, true);
 
   /* ---- start ---- */

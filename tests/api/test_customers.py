@@ -237,21 +237,16 @@ def test_deleting_a_customer_removes_it_and_its_personal_data_from_the_audit(own
         assert value not in text
 
 
-def test_a_customer_with_documents_cannot_be_deleted(owner, server):
-    c = create(owner, name="Has Invoices")
-    # Later tables join this check; stand in for them with a function that says yes.
-    server.psql("CREATE OR REPLACE FUNCTION customer_has_documents(p_id bigint) "
-                "RETURNS boolean LANGUAGE sql STABLE AS "
-                "$$ SELECT p_id = %s $$" % int(c["id"]))
-    try:
-        r = owner.delete(f"/api/v1/customers/{c['id']}")
-        assert r.status_code == 409
-        assert "documents" in r.json()["error"]["message"]
-        assert "anonymise" in r.json()["error"]["hint"]
-        assert owner.get(f"/api/v1/customers/{c['id']}").status_code == 200
-    finally:
-        server.psql("CREATE OR REPLACE FUNCTION customer_has_documents(p_id bigint) "
-                    "RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT false $$")
+def test_a_customer_with_orders_cannot_be_deleted(owner):
+    c = create(owner, name="Has Orders")
+    r = owner.post("/api/v1/orders", json={"customer_id": c["id"], "lines": [
+        {"description": "Engraving", "quantity": 1, "unit_price_cents": 900}]})
+    assert r.status_code == 201, r.text
+    r = owner.delete(f"/api/v1/customers/{c['id']}")
+    assert r.status_code == 409
+    assert "documents" in r.json()["error"]["message"]
+    assert "anonymise" in r.json()["error"]["hint"]
+    assert owner.get(f"/api/v1/customers/{c['id']}").status_code == 200
 
 
 # ---- GDPR ----

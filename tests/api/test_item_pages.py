@@ -82,3 +82,22 @@ def test_accountants_see_parts_without_forms(api, h, make_user):
     r = s.post(f"/inventory/items/{item['id']}", data={"op": "receive", "qty": "1",
                                                        "_csrf": csrf_of(page.text)})
     assert r.status_code == 403
+
+
+def test_places_and_vendors_are_listed_and_added_from_their_pages(api, h, make_user, server):
+    s = page_session(api, make_user, "staff")
+    t = secrets.token_hex(3)
+    for page, data, testid in (
+            ("/inventory/locations", {"name": f"Cabinet {t}", "kind": "dry_box"}, "location"),
+            ("/inventory/vendors", {"name": f"Maker {t}", "website": "https://example.org"},
+             "vendor")):
+        html = s.get(page).text
+        r = s.post(page, data=dict(data, _csrf=csrf_of(html)), allow_redirects=False)
+        assert r.status_code == 303, r.text[:300]
+        listed = s.get(page).text
+        assert data["name"] in listed and f'data-testid="{testid}-row"' in listed
+        again = s.post(page, data=dict(data, _csrf=csrf_of(html)))
+        assert again.status_code == 409 and 'aria-invalid="true"' in again.text
+    assert "Dry box" in s.get("/inventory/locations").text  # the kind in words
+    assert server.psql("SELECT kind::text FROM locations WHERE name = %s",
+                       (f"Cabinet {t}",))[0][0] == "dry_box"

@@ -291,3 +291,28 @@ def test_product_pages_create_show_and_edit_the_bom(api, h, make_user):
     dup = s.post("/products/new", data={"sku": f"web-{t}", "name": "again",
                                         "_csrf": csrf_of(page.text)})
     assert dup.status_code == 409 and "again" in dup.text
+
+
+def test_the_plate_form_adds_a_typed_plate_and_names_bad_fields(api, h, make_user, server):
+    p = product(api, h)
+    s = browser(api, make_user, "staff")
+    page = s.get(f"/products/{p['id']}")
+    assert 'data-testid="plate-form"' in page.text
+    csrf = csrf_of(page.text)
+    bad = s.post(f"/products/{p['id']}/plates", data={
+        "name": "lid", "print_minutes": "-4", "material": "PLA", "grams": "x",
+        "plate_form": "1", "_csrf": csrf})
+    assert bad.status_code == 422
+    assert 'data-testid="plate-errors"' in bad.text and 'data-testid="bom-errors"' not in bad.text
+    assert server.psql("SELECT count(*) FROM product_plates WHERE product_id = %s",
+                       (p["id"],))[0][0] == 0
+    r = s.post(f"/products/{p['id']}/plates", data={
+        "name": "lid", "print_minutes": "45", "units": "3", "material": "PETG",
+        "color_name": "Black", "grams": "12,5", "plate_form": "1", "_csrf": csrf},
+        allow_redirects=False)
+    assert r.status_code == 303, r.text[:400]
+    plates = api.get(f"/api/v1/products/{p['id']}/plates", headers=h).json()["items"]
+    assert len(plates) == 1 and plates[0]["print_seconds"] == 2700 and plates[0]["units"] == 3
+    slot = plates[0]["slots"][0]
+    assert (slot["slot"], slot["material"], slot["color_name"], slot["grams"]) == (
+        1, "PETG", "Black", 12.5)
