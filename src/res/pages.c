@@ -1,6 +1,6 @@
 /*
  * pages.c -- the navigation pages that have no resource of their own yet:
- * dashboard, production, printers, quotes, reports and settings.  Each
+ * dashboard, printers, quotes, reports and settings.  Each
  * renders its template with the base view; the templates say what will
  * appear there.
  */
@@ -32,7 +32,6 @@ pages_dashboard(struct req *r)
 static const struct route pages_routes[] = {
 	{ "GET", "/", pages_dashboard, ROLE_ANY, ROUTE_PAGE, NULL,
 	    "pages/dashboard" },
-	PAGE("/production", "pages/production", ROLE_OWNER | ROLE_STAFF),
 	PAGE("/printers", "pages/printers", ROLE_OWNER | ROLE_STAFF),
 	PAGE("/quotes", "pages/quotes", ROLE_ANY),
 	PAGE("/reports", "pages/reports", ROLE_ANY),

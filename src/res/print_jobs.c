@@ -3,7 +3,9 @@
  * scheduler takes them, highest priority first), GET and PATCH
  * /api/v1/print-jobs/{id} (priority, scheduled start, printer while the
  * job is open) and POST /api/v1/print-jobs/{id}/status: started,
- * completed, failed or cancelled, set by hand.  The order page's job
+ * completed, failed or cancelled, set by hand.  Pages: the production
+ * page /production (printing now and the queue, with the buttons) and
+ * the job buttons of the order page.  The order page's job
  * buttons post to POST /print-jobs/{id}/status (a form), which goes back
  * to the order page; its GET shows that page again with the errors.
  *
@@ -245,6 +247,84 @@ print_jobs_page_status(struct req *r)
 	return 0;
 }
 
+/* The open jobs of one status, in the order to take them, dressed. */
+static int
+print_jobs_open_list(struct req *r, const char *status, json_t **rows)
+{
+	const char	*p[7];
+	json_t		*row, *slot;
+	size_t		 i, k;
+
+	p[0] = status;
+	p[1] = p[2] = p[3] = NULL;
+	p[4] = "queue";
+	p[5] = "200";
+	p[6] = "0";
+	if (db_exec(r->db, r->arena, &production_stmts[PRODUCTION_ST_JOB_LIST],
+	    p, rows, &r->err) != 0)
+		return r->err.code;
+	json_array_foreach(*rows, i, row) {
+		json_object_set_new(row, "minutes", json_integer((json_row_int(
+		    row, "est_seconds") + 59) / 60));
+		json_object_set_new(row, "grams_text", json_string(arena_printf(
+		    r->arena, "%.1f", json_row_num(row, "est_grams"))));
+		json_array_foreach(json_object_get(row, "slots"), k, slot)
+			json_object_set_new(slot, "grams_text", json_string(
+			    arena_printf(r->arena, "%.1f", json_row_num(slot,
+			    "est_grams"))));
+	}
+	req_localize_times(r, *rows);
+	return 0;
+}
+
+/* The production page: what is printing now and the queue. */
+static int
+print_jobs_page_queue(struct req *r)
+{
+	json_t	*started, *queued;
+
+	if (print_jobs_open_list(r, "started", &started) != 0 ||
+	    print_jobs_open_list(r, "queued", &queued) != 0)
+		return r->err.code;
+	r->out = json_pack("{s:O, s:O, s:b, s:b, s:b, s:b}", "started",
+	    started, "queued", queued, "has_started", json_array_size(started)
+	    > 0, "has_queued", json_array_size(queued) > 0, "nav_production",
+	    1, "can_edit", r->who.role != ROLE_ACCOUNTANT);
+	json_object_set_new(r->out, "title", json_string(req_t(r,
+	    "page_production")));
+	return 0;
+}
+
+/*
+ * The buttons on the production page: start, complete (optionally with
+ * the grams used, for a one-slot job), fail with a reason; back to it.
+ */
+static int
+print_jobs_page_queue_post(struct req *r)
+{
+	struct production_job_change	 c;
+	json_t				*changes, *job;
+	double				 g;
+
+	production_change_init(&c);
+	c.to = req_str(r, "status");
+	c.reason = req_str(r, "reason");
+	if (req_has(r, "grams")) {
+		if (stock_number(json_object_get(r->args, "grams"), &g) != 0 ||
+		    !(g >= 0) || g > 1e6) {
+			err_field(&r->err, "grams", "must be grams, 0 or more");
+			return req_invalid(r, "print job change");
+		}
+		c.grams[1] = g;
+	}
+	if (print_jobs_change(r, &c, &job, &changes) != 0)
+		return r->err.code;
+	req_flash(r, "ok", arena_printf(r->arena, "orders_flash_job_%s",
+	    c.to));
+	req_redirect(r, "/production");
+	return 0;
+}
+
 #define JOB_STATES	"queued|started|completed|failed|cancelled"
 
 static const struct param list_params[] = {
@@ -284,6 +364,15 @@ static const struct param page_status_params[] = {
 	PARAM_END,
 };
 
+static const struct param queue_post_params[] = {
+	ID_PATH,
+	{ "status", IN_BODY, P_ENUM, 1, 0, 0, "started|completed|failed|"
+	    "cancelled" },
+	{ "reason", IN_BODY, P_STR, 0, 0, 500, NULL },
+	{ "grams", IN_BODY, P_STR, 0, 0, 20, NULL },
+	PARAM_END,
+};
+
 #define WRITERS	(ROLE_OWNER | ROLE_STAFF)
 
 static const struct route print_jobs_routes[] = {
@@ -299,6 +388,12 @@ static const struct route print_jobs_routes[] = {
 	    ROUTE_PAGE, params_id, "orders/show" },
 	{ "POST", "/print-jobs/{id}/status", print_jobs_page_status, WRITERS,
 	    ROUTE_PAGE | ROUTE_FORM, page_status_params, "orders/show" },
+	{ "GET", "/production", print_jobs_page_queue, ROLE_ANY, ROUTE_PAGE,
+	    NULL, "production/index" },
+	{ "GET", "/production/jobs/{id}", print_jobs_page_queue, ROLE_ANY,
+	    ROUTE_PAGE, params_id, "production/index" },
+	{ "POST", "/production/jobs/{id}", print_jobs_page_queue_post, WRITERS,
+	    ROUTE_PAGE | ROUTE_FORM, queue_post_params, "production/index" },
 };
 
 const struct resource print_jobs_resource = {
