@@ -650,6 +650,22 @@ render_ok(struct req *r)
 }
 
 /*
+ * A field message in the request's language: the catalog's
+ * "error: <message>" when it has one (fixed messages such as "is
+ * required"), else the message as it is.
+ */
+static json_t *
+form_message(struct req *r, json_t *msg)
+{
+	json_t	*cat, *t;
+
+	cat = view_catalog(the_app->view, r->lang);
+	t = json_object_get(cat, arena_printf(r->arena, "error: %s",
+	    json_string_value(msg) != NULL ? json_string_value(msg) : ""));
+	return json_is_string(t) ? json_incref(t) : json_incref(msg);
+}
+
+/*
  * A form that failed validation or hit a conflict is shown again: the GET
  * handler of the same path fills the page, and the view gets the message
  * as an error flash, the per-field messages as `errors` and the submitted
@@ -662,7 +678,7 @@ form_redisplay(struct req *r)
 	const struct route	*post = r->route, *get;
 	struct err		 saved;
 	const char		*allow, *key;
-	json_t			*form, *val;
+	json_t			*form, *val, *errors;
 	int			 idx, status;
 
 	if ((post->flags & (ROUTE_PAGE | ROUTE_FORM)) !=
@@ -696,10 +712,16 @@ form_redisplay(struct req *r)
 		    NULL)
 			json_object_set(form, key, val);
 	json_object_set_new(r->out, "form", form);
-	if (saved.fields != NULL)
-		json_object_set(r->out, "errors", saved.fields);
+	if (saved.fields != NULL) {
+		errors = json_object();
+		json_object_foreach(saved.fields, key, val)
+			json_object_set_new(errors, key, form_message(r, val));
+		json_object_set_new(r->out, "errors", errors);
+	}
+	/* field errors: one sentence in the page's language above them */
 	json_object_set_new(r->out, "flash", json_pack("[{s:s, s:s}]", "kind",
-	    "error", "text", saved.message));
+	    "error", "text", saved.fields != NULL && saved.code == ERR_INVALID ?
+	    req_t(r, "form_has_errors") : saved.message));
 	status = err_http_status(saved.code);
 	json_decref(saved.fields);
 	render_ok(r);

@@ -101,3 +101,18 @@ def test_places_and_vendors_are_listed_and_added_from_their_pages(api, h, make_u
     assert "Dry box" in s.get("/inventory/locations").text  # the kind in words
     assert server.psql("SELECT kind::text FROM locations WHERE name = %s",
                        (f"Cabinet {t}",))[0][0] == "dry_box"
+
+
+def test_form_errors_come_back_in_the_pages_language(api, h, make_user):
+    s = page_session(api, make_user, "staff")
+    s.headers["Accept-Language"] = "de-DE,de;q=0.9"
+    page = s.get("/inventory/items")
+    r = s.post("/inventory/items", data={"name": "", "low_stock_qty": "viele",
+                                         "_csrf": csrf_of(page.text)})
+    assert r.status_code == 422
+    assert "Bitte prüfen Sie die markierten Felder." in r.text
+    assert "ist erforderlich" in r.text
+    s.headers["Accept-Language"] = "en"
+    r = s.post("/inventory/items", data={"name": "", "_csrf": csrf_of(page.text)})
+    assert r.status_code == 422
+    assert "Please check the marked fields." in r.text and "is required" in r.text
