@@ -678,7 +678,7 @@ form_redisplay(struct req *r)
 	const struct route	*post = r->route, *get;
 	struct err		 saved;
 	const char		*allow, *key;
-	json_t			*form, *val, *errors;
+	json_t			*form, *val, *errors, *msg;
 	int			 idx, status;
 
 	if ((post->flags & (ROUTE_PAGE | ROUTE_FORM)) !=
@@ -718,10 +718,18 @@ form_redisplay(struct req *r)
 			json_object_set_new(errors, key, form_message(r, val));
 		json_object_set_new(r->out, "errors", errors);
 	}
-	/* field errors: one sentence in the page's language above them */
-	json_object_set_new(r->out, "flash", json_pack("[{s:s, s:s}]", "kind",
-	    "error", "text", saved.fields != NULL && saved.code == ERR_INVALID ?
-	    req_t(r, "form_has_errors") : saved.message));
+	/*
+	 * The message above the form: in the catalog's words when it has
+	 * them; else, in a language other than the messages' English, one
+	 * sentence that points at the marked fields.
+	 */
+	val = json_string(saved.message);
+	msg = form_message(r, val);
+	json_decref(val);
+	json_object_set_new(r->out, "flash", json_pack("[{s:s, s:o}]", "kind",
+	    "error", "text", saved.fields != NULL && strcmp(
+	    json_string_value(msg), saved.message) == 0 && strcmp(r->lang,
+	    "en") != 0 ? json_string(req_t(r, "form_has_errors")) : msg));
 	status = err_http_status(saved.code);
 	json_decref(saved.fields);
 	render_ok(r);

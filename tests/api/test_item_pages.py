@@ -115,4 +115,4 @@ def test_form_errors_come_back_in_the_pages_language(api, h, make_user):
     s.headers["Accept-Language"] = "en"
     r = s.post("/inventory/items", data={"name": "", "_csrf": csrf_of(page.text)})
     assert r.status_code == 422
-    assert "Please check the marked fields." in r.text and "is required" in r.text
+    assert "invalid item: name" in r.text and "is required" in r.text
