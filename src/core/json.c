@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/json.h"
 
 static void
@@ -50,4 +51,17 @@ const char *
 json_row_str(json_t *row, const char *key)
 {
 	return json_string_value(json_object_get(row, key));
+}
+
+static int
+json_buf_add(const char *s, size_t n, void *b)
+{
+	return buf_add(b, s, n) == 0 ? 0 : -1;
+}
+
+int
+json_to_buf(struct buf *b, json_t *j)
+{
+	return json_dump_callback(j, json_buf_add, b, JSON_COMPACT |
+	    JSON_ENCODE_ANY);
 }

@@ -11,6 +11,15 @@ struct arena;
 /* Hands j's reference to the arena (dropped at reset) and returns j. */
 json_t	*arena_json(struct arena *, json_t *j);
 
+struct buf;
+
+/*
+ * Appends j as compact JSON to b, keys in the order they were set (an
+ * answer's bytes go straight into the response).  0, or -1 when the
+ * buffer's ceiling was reached.
+ */
+int	json_to_buf(struct buf *, json_t *j);
+
 /* j as compact JSON text with sorted keys, on the arena (NULL: NULL). */
 const char *arena_json_text(struct arena *, json_t *j);
 

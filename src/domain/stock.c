@@ -78,18 +78,23 @@ const struct stmt stock_stmts[] = {
 	  "LEFT JOIN vendors v ON v.id = f.vendor_id LEFT JOIN spools s ON "
 	  "s.filament_id = f.id AND s.archived_at IS NULL GROUP BY f.id, "
 	  "v.name ORDER BY f.material, f.color_name, f.name, f.id", 0 },
+	/* summed per filament first, then per material and colour */
 	{ "stock_levels_material_color",
 	  "SELECT f.material, coalesce(f.color_name, '') AS color_name, "
-	  "min(f.color_hex) AS color_hex, count(s.id) AS spools, "
-	  "coalesce(sum(s.remaining_g), 0)::float8 AS on_hand_g, "
-	  "coalesce(sum(s.reserved_g), 0)::float8 AS reserved_g, "
-	  "coalesce(sum(s.remaining_g - s.reserved_g), 0)::float8 AS "
-	  "available_g, coalesce(sum(" SPOOL_VALUE "), 0)::bigint AS "
-	  "value_cents, max(t.min_g)::float8 AS low_stock_g FROM filaments f "
-	  "LEFT JOIN stock_thresholds t ON t.material = f.material AND "
-	  "t.color_name = coalesce(f.color_name, '') LEFT JOIN spools s ON "
-	  "s.filament_id = f.id AND s.archived_at IS NULL GROUP BY "
-	  "f.material, coalesce(f.color_name, '') ORDER BY 1, 2", 0 },
+	  "min(f.color_hex) AS color_hex, coalesce(sum(s.spools), "
+	  "0)::bigint AS spools, coalesce(sum(s.on_hand), 0)::float8 AS "
+	  "on_hand_g, coalesce(sum(s.reserved), 0)::float8 AS reserved_g, "
+	  "coalesce(sum(s.on_hand - s.reserved), 0)::float8 AS available_g, "
+	  "coalesce(sum(s.value), 0)::bigint AS value_cents, "
+	  "max(t.min_g)::float8 AS low_stock_g FROM filaments f LEFT JOIN "
+	  "stock_thresholds t ON t.material = f.material AND t.color_name = "
+	  "coalesce(f.color_name, '') LEFT JOIN (SELECT s.filament_id, "
+	  "count(*) AS spools, sum(s.remaining_g) AS on_hand, "
+	  "sum(s.reserved_g) AS reserved, sum(" SPOOL_VALUE ") AS value FROM "
+	  "spools s JOIN filaments f ON f.id = s.filament_id WHERE "
+	  "s.archived_at IS NULL GROUP BY s.filament_id) s ON s.filament_id = "
+	  "f.id GROUP BY f.material, coalesce(f.color_name, '') ORDER BY 1, 2",
+	  0 },
 	{ "stock_levels_item",
 	  "SELECT i.id AS item_id, i.name, i.unit, coalesce(sum(st.on_hand), "
 	  "0)::float8 AS on_hand, i.reserved::float8 AS reserved, "

@@ -136,6 +136,7 @@ struct req {
 	/* The answer. */
 	int			 status;
 	json_t			*out;		/* JSON body or page view */
+	const char		*out_json;	/* or a JSON body as text */
 	const char		*template;	/* overrides route->template */
 	const char		*location;	/* redirect target */
 	const char		*content_type_out;
@@ -152,6 +153,8 @@ int		 req_has(struct req *, const char *);
 
 /* Answer helpers for handlers. */
 void		 req_json(struct req *, int status, json_t *body);
+/* Answers JSON text made elsewhere (by the database), sent as it is. */
+void		 req_json_text(struct req *, int status, const char *json);
 void		 req_redirect(struct req *, const char *location);
 void		 req_header(struct req *, const char *name, const char *val);
 void		 req_cookie(struct req *, const char *name, const char *val,

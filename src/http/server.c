@@ -159,6 +159,14 @@ req_json(struct req *r, int status, json_t *body)
 	if (r->out != NULL)
 		json_decref(r->out);
 	r->out = body;
+	r->out_json = NULL;
+}
+
+void
+req_json_text(struct req *r, int status, const char *json)
+{
+	req_json(r, status, NULL);
+	r->out_json = json;
 }
 
 void
@@ -645,8 +653,16 @@ render_ok(struct req *r)
 		return;
 	}
 	r->content_type_out = "application/json";
-	buf_addstr(&r->body_out, arena_json_text(r->arena, r->out != NULL ? r->out :
-	    json_object()));
+	if (r->out_json != NULL)
+		buf_addstr(&r->body_out, r->out_json);
+	else if (r->out == NULL)
+		buf_addstr(&r->body_out, "{}");
+	else if (json_to_buf(&r->body_out, r->out) != 0) {
+		buf_reset(&r->body_out);
+		err_set(&r->err, ERR_TOO_LARGE, "the answer is larger than "
+		    "this server sends");
+		render_error(r);
+	}
 }
 
 /*

@@ -41,6 +41,22 @@ record_page(struct req *r, const struct stmt *list, const struct stmt *count,
 }
 
 int
+record_page_text(struct req *r, const struct stmt *list,
+    const struct stmt *count, const char *const *params)
+{
+	json_t	*row, *cnt;
+
+	if (db_one(r->db, r->arena, list, params, &row, &r->err) != 0 ||
+	    db_one(r->db, r->arena, count, params, &cnt, &r->err) != 0)
+		return r->err.code;
+	req_json_text(r, 200, arena_printf(r->arena, "{\"items\":%s,"
+	    "\"total\":%lld}", json_string_value(json_object_get(row,
+	    "items")), (long long)json_integer_value(json_object_get(cnt,
+	    "n"))));
+	return 0;
+}
+
+int
 record_find(struct req *r, const struct stmt *show, long long id,
     const char *noun, json_t **row)
 {

@@ -49,6 +49,13 @@ struct record {
 int	record_page(struct req *, const struct stmt *list,
 	    const struct stmt *count, const char *const *params);
 /*
+ * As record_page, for a list statement that answers one row whose
+ * "items" is the JSON array of the page as text (json_agg): the rows go
+ * to the client without passing through jansson.
+ */
+int	record_page_text(struct req *, const struct stmt *list,
+	    const struct stmt *count, const char *const *params);
+/*
  * Reads the row of id with a one-parameter statement; no row is
  * ERR_NOT_FOUND "no such <noun>: <id>".  The row lives on the arena.
  */

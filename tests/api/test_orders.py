@@ -256,3 +256,21 @@ def test_a_confirmation_that_fails_half_way_leaves_nothing_behind(api, h, server
     r = api.post(f"/api/v1/orders/{order['id']}/status", json={"status": "confirmed"}, headers=h)
     assert r.status_code == 200 and len(r.json()["production_orders"]) == 2
     assert spool_grams(api, h, sp["id"])["reserved_g"] == 15
+
+
+def test_both_ways_of_listing_orders_answer_the_same(api, h):
+    t = tag()
+    cust = post(api, h, "/api/v1/customers", {"name": f"Eve {t}"})
+    for n in range(3):
+        post(api, h, "/api/v1/orders", {"customer_id": cust["id"], "lines": [
+            {"description": f"Service {n}", "quantity": n + 1, "unit_price_cents": 999}]})
+    # newest first is answered as JSON made by the database, a sort through rows
+    fast = api.get("/api/v1/orders", params={"customer_id": cust["id"]}, headers=h).json()
+    rows = api.get("/api/v1/orders", params={"customer_id": cust["id"], "sort": "-created_at"},
+                   headers=h).json()
+    assert fast["total"] == rows["total"] == 3
+    assert fast["items"] == rows["items"]
+    assert [o["gross_cents"] for o in fast["items"]] == [2997, 1998, 999]
+    assert fast["items"][0]["created_at"].endswith("Z")
+    one = api.get(f"/api/v1/orders/{fast['items'][0]['id']}", headers=h).json()
+    assert one["created_at"] == fast["items"][0]["created_at"]
