@@ -13,9 +13,11 @@
 #include "cmd/cmd.h"
 #include "db/db.h"
 
+extern const struct command	cmd_sim;	/* cmd/sim.c */
+
 static const struct command *const commands[] = {
 	&cmd_serve, &cmd_jobs, &cmd_migrate, &cmd_user, &cmd_apikey,
-	&cmd_config, &cmd_version, &cmd_routes,
+	&cmd_config, &cmd_version, &cmd_routes, &cmd_sim,
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -67,6 +67,8 @@ static const struct key keys[] = {
 	    "debug, info, warn or error" },
 	{ "body_max", L(body_max), "1048576", 1024, 1073741824, 0,
 	    "largest JSON or form body in bytes" },
+	{ "upload_max", L(upload_max), "104857600", 1024, 1073741824, 0,
+	    "largest uploaded file (print files, meshes) in bytes" },
 	{ "jwt_ttl", L(jwt_ttl), "3600", 60, 86400, 0,
 	    "lifetime of a login token in seconds" },
 	{ "session_days", L(session_days), "14", 1, 365, 0,

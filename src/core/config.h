@@ -31,6 +31,7 @@ struct config {
 	long		 workers;
 	long		 max_requests;
 	long		 body_max;
+	long		 upload_max;	/* bodies of ROUTE_UPLOAD routes */
 	long		 jwt_ttl;
 	long		 login_max_failures;
 	long		 login_lockout_seconds;

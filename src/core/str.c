@@ -1,9 +1,24 @@
 /*
  * str.c -- small string helpers.
  */
+#include <ctype.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/str.h"
+
+char *
+str_trim(struct arena *a, const char *s)
+{
+	size_t	n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	return arena_strndup(a, s, n);
+}
 
 int
 str_in_choices(const char *choices, const char *v)

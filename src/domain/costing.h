@@ -11,8 +11,11 @@
 #define PY_DOMAIN_COSTING_H
 
 /*
- * What an hour of printer time costs until printers get classes of
- * their own (wear, energy, depreciation): 1.50 per hour.
+ * What an hour of printer time costs when no printer tells (wear,
+ * energy, depreciation): 1.50 per hour.  Plates cost the average
+ * machine_rate_cents_per_hour of the active printers that can print
+ * them, print jobs the rate of the printer that ran them
+ * (sql/0006_printers.sql); this rate stands in when there is none.
  */
 #define COSTING_MACHINE_RATE_CENTS_PER_HOUR	150
 /* How deep sub-products may nest in a roll-up. */

@@ -1,6 +1,7 @@
 /*
  * jobs.c -- the table of job kinds, the recurring schedule and the
- * housekeeping jobs.
+ * housekeeping jobs (sessions, idempotency keys, finished jobs, printer
+ * samples past their retention).
  */
 #include <string.h>
 
@@ -22,6 +23,11 @@ static const struct stmt jobkind_stmts[] = {
 	  "WITH d AS (DELETE FROM jobs WHERE state = 'done' AND finished_at "
 	  "< now() - interval '30 days' RETURNING 1) SELECT count(*) AS n "
 	  "FROM d", 0 },
+	/* Printer samples older than $1 days (job args {"days": N}). */
+	{ "housekeeping_printer_samples",
+	  "WITH d AS (DELETE FROM printer_samples WHERE at < now() - "
+	  "make_interval(days => $1::int) RETURNING 1) SELECT count(*) AS n "
+	  "FROM d", 1 },
 	{ "jobs_progress",
 	  "UPDATE jobs SET progress = $2, progress_note = $3 WHERE id = $1",
 	  3 },
@@ -30,7 +36,12 @@ static const struct stmt jobkind_stmts[] = {
 	  "$2::int, $1) ON CONFLICT DO NOTHING", 2 },
 };
 
-enum { ST_IDEM, ST_SESSIONS, ST_JOBS, ST_PROGRESS, ST_RECURRING };
+enum { ST_IDEM, ST_SESSIONS, ST_JOBS, ST_SAMPLES, ST_PROGRESS,
+    ST_RECURRING };
+
+/* How long printer samples are kept unless the job's args say. */
+#define SAMPLES_DAYS_DEFAULT	30
+#define SAMPLES_DAYS_MAX	3650
 
 void
 jobs_progress(struct job *j, int pct, const char *note)
@@ -76,6 +87,35 @@ job_purge_jobs(struct job *j, json_t **res, struct err *e)
 	return housekeeping(j, ST_JOBS, "jobs_deleted", res, e);
 }
 
+/*
+ * Deletes printer samples older than args.days (1..3650, default 30);
+ * the recurring job carries its args to its next run, so setting them
+ * on the queued job changes the retention for good.
+ */
+static int
+job_purge_printer_samples(struct job *j, json_t **res, struct err *e)
+{
+	json_t		*row, *d;
+	const char	*p;
+	long long	 days;
+
+	d = json_object_get(j->args, "days");
+	days = SAMPLES_DAYS_DEFAULT;
+	if (d != NULL && (!json_is_integer(d) || json_integer_value(d) < 1 ||
+	    json_integer_value(d) > SAMPLES_DAYS_MAX))
+		return err_set(e, ERR_INVALID, "args.days must be a whole "
+		    "number of days from 1 to %d", SAMPLES_DAYS_MAX);
+	if (d != NULL)
+		days = json_integer_value(d);
+	p = arena_printf(j->arena, "%lld", days);
+	if (db_one(j->db, j->arena, &jobkind_stmts[ST_SAMPLES], &p, &row,
+	    e) != 0)
+		return e->code;
+	*res = json_pack("{s:O, s:I}", "printer_samples_deleted",
+	    json_object_get(row, "n"), "days", (json_int_t)days);
+	return 0;
+}
+
 /* Fails on purpose: lets tests and operators see retries and dead jobs. */
 static int
 job_fail(struct job *j, json_t **res, struct err *e)
@@ -95,6 +135,7 @@ static const struct {
 	{ "expire_idempotency_keys", job_expire_idempotency, 3600 },
 	{ "expire_sessions", job_expire_sessions, 3600 },
 	{ "purge_finished_jobs", job_purge_jobs, 86400 },
+	{ "purge_printer_samples", job_purge_printer_samples, 86400 },
 	{ "always_fail", job_fail, 0 },
 };
 

@@ -546,7 +546,7 @@ idem_claim(struct req *r, const char **hash)
 		    "Idempotency-Key must be 1 to 255 characters");
 		return -1;
 	}
-	buf_init(&all, (size_t)r->cfg->body_max + 1024);
+	buf_init(&all, r->body_len + strlen(r->method) + strlen(r->path) + 8);
 	buf_printf(&all, "%s %s\n", r->method, r->path);
 	buf_add(&all, r->body, r->body_len);
 	sha256_hex(all.data, all.len, h);
@@ -758,6 +758,7 @@ server_handle(struct app *app, struct req *r)
 {
 	const char	*allow;
 	json_t		*query;
+	long		 limit;
 	int		 rc;
 
 	req_begin(r, app);
@@ -778,9 +779,11 @@ server_handle(struct app *app, struct req *r)
 		goto fail;
 	}
 	r->route = router_entry((size_t)r->route_index)->route;
-	if (r->body_len > (size_t)r->cfg->body_max) {
+	limit = r->route->flags & ROUTE_UPLOAD ? r->cfg->upload_max :
+	    r->cfg->body_max;
+	if (r->body_len > (size_t)limit) {
 		err_set(&r->err, ERR_TOO_LARGE, "the body is larger than %ld "
-		    "bytes", r->cfg->body_max);
+		    "bytes", limit);
 		goto fail;
 	}
 	if (!(r->route->flags & ROUTE_NO_DB) && !db_ready(r->db, &r->err))
@@ -1022,7 +1025,8 @@ server_worker(struct app *app, int fd, volatile sig_atomic_t *stop,
 		r.csrf_header = param(a, &fr, "HTTP_X_CSRF_TOKEN");
 		r.idem_key = param(a, &fr, "HTTP_IDEMPOTENCY_KEY");
 		r.cookie_header = param(a, &fr, "HTTP_COOKIE");
-		read_body(&r, &fr, app->cfg->body_max);
+		read_body(&r, &fr, app->cfg->upload_max > app->cfg->body_max ?
+		    app->cfg->upload_max : app->cfg->body_max);
 		server_handle(app, &r);
 		write_answer(&r, &fr);
 		finish_connection(&fr, is_unix);

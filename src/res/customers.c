@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/str.h"
 #include "core/json.h"
 #include "db/db.h"
 #include "http/req.h"
@@ -139,20 +140,6 @@ customers_id(struct req *r)
 	    strspn(s, "0123456789") == strlen(s))
 		return s;
 	return arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-}
-
-/* An arena copy of s without surrounding white space. */
-static char *
-customers_trim(struct arena *a, const char *s)
-{
-	size_t	n;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		n--;
-	return arena_strndup(a, s, n);
 }
 
 /* The shape the database accepts too: local@domain.tld, no blanks. */
@@ -285,7 +272,7 @@ customers_merge(struct req *r, json_t *base)
 			json_object_set(m, f, json_null());
 			continue;
 		}
-		s = customers_trim(r->arena, json_string_value(v));
+		s = str_trim(r->arena, json_string_value(v));
 		if (strcmp(f, "billing_country") == 0 ||
 		    strcmp(f, "shipping_country") == 0)
 			for (p = s; *p != '\0'; p++)

@@ -102,7 +102,9 @@
  * domain/costing.c.  Material: grams the ledger took for the order's
  * jobs at each spool's price (else its filament's price per kg), plus
  * the estimate of jobs still open at the average price of matching
- * filaments; machine: print time (actual when known); items: the
+ * filaments; machine: print time (actual when known) at the rate of
+ * the printer that ran the job, else the average rate of the printers
+ * that could (print_job_machine_rate), else the stand-in rate; items: the
  * requirements at moving average cost; labour: the products' minutes.
  */
 #define ORDER_COSTS \
@@ -127,10 +129,11 @@
 	"UNION ALL SELECT 'machine', count(*) FILTER (WHERE j.status IN " \
 	"('queued', 'started')), (coalesce(sum(CASE WHEN j.status IN " \
 	"('queued', 'started') THEN j.est_seconds ELSE " \
-	"coalesce(j.actual_seconds, 0) END), 0) * $2::bigint / " \
-	"3600.0)::text, (coalesce(sum(CASE WHEN j.status IN ('queued', " \
-	"'started') THEN j.est_seconds ELSE coalesce(j.actual_seconds, 0) " \
-	"END), 0) / 60.0)::float8 FROM j " \
+	"coalesce(j.actual_seconds, 0) END * coalesce(" \
+	"print_job_machine_rate(j.id), $2::bigint)), 0) / 3600.0)::text, " \
+	"(coalesce(sum(CASE WHEN j.status IN ('queued', 'started') THEN " \
+	"j.est_seconds ELSE coalesce(j.actual_seconds, 0) END), 0) / " \
+	"60.0)::float8 FROM j " \
 	"UNION ALL SELECT 'items', 0, coalesce(sum(r.qty * " \
 	"i.unit_cost_cents), 0)::text, coalesce(sum(r.qty), 0)::float8 FROM " \
 	"production_requirements r JOIN production_orders po ON po.id = " \

@@ -87,6 +87,7 @@ print_jobs_update(struct req *r)
 	};
 	const char	*p[4];
 	json_t		*cur, *row;
+	int		 is_printer;
 
 	if (print_jobs_get(r, req_int(r, "id", 0), &cur) != 0)
 		return r->err.code;
@@ -105,9 +106,14 @@ print_jobs_update(struct req *r)
 	    0) {
 		if (r->err.code != ERR_INVALID)
 			return r->err.code;
+		/* a foreign key names the printer; anything else the time */
+		is_printer = strstr(r->err.message, "foreign key") != NULL;
 		err_clear(&r->err);
-		err_field(&r->err, "scheduled_start", "must be a time such as "
-		    "2026-03-01T08:00:00Z");
+		if (is_printer)
+			err_field(&r->err, "printer_id", "names no printer");
+		else
+			err_field(&r->err, "scheduled_start", "must be a time "
+			    "such as 2026-03-01T08:00:00Z");
 		return req_invalid(r, "print job");
 	}
 	if (print_jobs_get(r, req_int(r, "id", 0), &row) != 0 ||

@@ -83,7 +83,8 @@
 	"b.material || coalesce(' ' || b.color_name, '')) AS label, " \
 	"(b.grams * t.mult)::float8 AS quantity, 'g' AS unit, " \
 	"pr.per_kg::float8 AS rate, 'per_kg' AS rate_unit, pr.n AS matched, " \
-	"(b.grams * t.mult * pr.per_kg / 1000)::text AS amount FROM tree t " \
+	"(b.grams * t.mult * pr.per_kg / 1000)::text AS amount, " \
+	"NULL::bigint AS printers FROM tree t " \
 	"JOIN product_bom b ON b.product_id = t.product_id AND b.kind = " \
 	"'filament' LEFT JOIN filaments f ON f.id = b.filament_id " \
 	COST_PRICE("b.filament_id", "b.material", "b.color_name") \
@@ -91,23 +92,27 @@
 	"|| ': ' || s.material || coalesce(' ' || s.color_name, ''), " \
 	"(s.grams * t.mult / pl.units)::float8, 'g', pr.per_kg::float8, " \
 	"'per_kg', pr.n, (s.grams * t.mult * pr.per_kg / (pl.units * " \
-	"1000))::text FROM tree t JOIN product_plates pl ON pl.product_id = " \
-	"t.product_id JOIN product_plate_slots s ON s.plate_id = pl.id " \
+	"1000))::text, NULL FROM tree t JOIN product_plates pl ON " \
+	"pl.product_id = t.product_id JOIN product_plate_slots s ON " \
+	"s.plate_id = pl.id " \
 	COST_PRICE("NULL::bigint", "s.material", "s.color_name") \
 	"WHERE NOT EXISTS (SELECT 1 FROM product_bom fb WHERE " \
 	"fb.product_id = t.product_id AND fb.kind = 'filament') " \
 	"UNION ALL SELECT 2, 'items', t.via, i.name, (b.qty * t.mult)::float8, " \
 	"i.unit, i.unit_cost_cents::float8, 'per_unit', 1, (b.qty * t.mult * " \
-	"i.unit_cost_cents)::text FROM tree t JOIN product_bom b ON " \
+	"i.unit_cost_cents)::text, NULL FROM tree t JOIN product_bom b ON " \
 	"b.product_id = t.product_id AND b.kind = 'item' JOIN items i ON " \
 	"i.id = b.item_id " \
 	"UNION ALL SELECT 3, 'machine', t.via, pl.name, (pl.print_seconds * " \
-	"t.mult / pl.units / 60)::float8, 'min', $2::float8, 'per_hour', 1, " \
-	"(pl.print_seconds * t.mult * $2::bigint / (pl.units * 3600))::text " \
-	"FROM tree t JOIN product_plates pl ON pl.product_id = t.product_id " \
+	"t.mult / pl.units / 60)::float8, 'min', coalesce(mr.rate, " \
+	"$2::bigint)::float8, 'per_hour', 1, (pl.print_seconds * t.mult * " \
+	"coalesce(mr.rate, $2::bigint) / (pl.units * 3600))::text, " \
+	"mr.printers FROM tree t JOIN product_plates pl ON pl.product_id = " \
+	"t.product_id CROSS JOIN LATERAL plate_machine_rate(pl.id) mr " \
 	"UNION ALL SELECT 4, 'labour', t.via, p.sku, (p.labour_minutes * " \
 	"t.mult)::float8, 'min', s.labour_rate_cents::float8, 'per_hour', 1, " \
-	"(p.labour_minutes * t.mult * s.labour_rate_cents / 60)::text FROM " \
+	"(p.labour_minutes * t.mult * s.labour_rate_cents / 60)::text, NULL " \
+	"FROM " \
 	"tree t JOIN products p ON p.id = t.product_id CROSS JOIN s WHERE " \
 	"p.labour_minutes > 0 ORDER BY 1, 3, 4"
 
@@ -631,6 +636,11 @@ products_cost_of(struct req *r, json_t *prod, json_t **out)
 		    "rate"), "rate_unit", json_object_get(row, "rate_unit"),
 		    "filaments_matched", json_object_get(row, "matched"),
 		    "cents", (json_int_t)cents));
+		/* Machine time: how many printers the rate is the average of. */
+		if (json_is_integer(json_object_get(row, "printers")))
+			json_object_set(json_array_get(lines,
+			    json_array_size(lines) - 1), "printers_matched",
+			    json_object_get(row, "printers"));
 	}
 	over = costing_share(direct, json_integer_value(json_object_get(set,
 	    "overhead_bp")));

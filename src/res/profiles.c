@@ -11,8 +11,10 @@
  * products/<id>/<sha256>.<ext> (written to a temporary name, then
  * renamed, so a reader never sees half a file) and its SHA-256 is kept;
  * a G-code file's comments fill the print time and grams per slot
- * (parse/gcode.c).  Whether a plate needs an enclosure is decided by
- * SQL (plate_needs_enclosure) unless the plate overrides it.
+ * (parse/gcode.c), and so do those of a plate inside a sliced 3MF file
+ * (parse/threemf.c, ?plate= picks it).  Whether a plate needs an
+ * enclosure is decided by SQL (plate_needs_enclosure) unless the plate
+ * overrides it.
  */
 #include <sys/stat.h>
 
@@ -33,6 +35,7 @@
 #include "domain/stock.h"
 #include "http/req.h"
 #include "parse/gcode.h"
+#include "parse/threemf.h"
 #include "res/profiles.h"
 
 #define PLATE_COLS \
@@ -510,6 +513,71 @@ profiles_gcode_slots(struct req *r, const struct gcode_meta *m)
 	return slots;
 }
 
+/* Print time, nozzle and slots of a plate from what its file stated. */
+static int
+profiles_meta(struct req *r, const struct gcode_meta *m, const char **p,
+    json_t **slots)
+{
+	p[15] = gcode_slicer_name(m->slicer);
+	if (m->seconds >= 0) {
+		p[3] = arena_printf(r->arena, "%ld", m->seconds);
+		p[4] = "gcode";
+	}
+	if (m->nozzle_mm > 0)
+		p[6] = stock_fmt3(r->arena, m->nozzle_mm);
+	if ((*slots = profiles_gcode_slots(r, m)) == NULL)
+		return r->err.code;
+	return 0;
+}
+
+/*
+ * A 3MF file: the plate of ?plate= (or the lowest) when the file holds
+ * sliced plates; none is fine (a project: values typed in later).  A
+ * file that is no ZIP archive, or a plate that is not there, is refused.
+ */
+static int
+profiles_threemf(struct req *r, const char *name, const char **p,
+    json_t **slots)
+{
+	struct threemf_meta	 t;
+	struct err		 e;
+	const char		*list;
+	int			 rc, k;
+
+	memset(&e, 0, sizeof(e));
+	rc = threemf_parse(r->body, r->body_len, (int)req_int(r, "plate", 0),
+	    &t, &e);
+	if (rc == ERR_NOT_FOUND && t.nplates == 0 && !req_has(r, "plate")) {
+		err_clear(&e);
+		return 0;
+	}
+	if (rc == ERR_NOT_FOUND) {
+		list = "";
+		for (k = 1; k <= THREEMF_MAX_PLATES; k++)
+			if (t.plates & ((uint64_t)1 << (k - 1)))
+				list = arena_printf(r->arena, "%s%s%d", list,
+				    *list != '\0' ? ", " : "", k);
+		err_field(&r->err, "plate", "the file holds %s%s", t.nplates >
+		    0 ? "plates " : "no sliced plate", list);
+		err_set(&r->err, ERR_INVALID, "%s", e.message);
+		err_clear(&e);
+		return ERR_INVALID;
+	}
+	if (rc != 0) {
+		err_field(&r->err, "body", "must be a 3MF file (a ZIP "
+		    "archive): %s", e.message);
+		err_set(&r->err, ERR_INVALID, "the 3MF file cannot be read");
+		err_clear(&e);
+		return ERR_INVALID;
+	}
+	err_clear(&e);
+	if (t.nplates > 1 && strlen(name) <= 180)
+		p[2] = arena_printf(r->arena, "%s (plate %d)", name, t.plate);
+	if (t.gcode.seconds < 0 && t.gcode.nslots == 0)
+		return 0;
+	return profiles_meta(r, &t.gcode, p, slots);
+}
+
 static int
 profiles_upload(struct req *r, const char *pid, const char **p,
     json_t **slots)
@@ -518,6 +586,7 @@ profiles_upload(struct req *r, const char *pid, const char **p,
 	const char		*name, *ext, *dir, *rel;
 	char			 sha[65];
 	json_t			*in;
+	int			 threemf;
 
 	name = req_str(r, "name");
 	if (name == NULL)
@@ -532,6 +601,11 @@ profiles_upload(struct req *r, const char *pid, const char **p,
 	if (r->body_len == 0)
 		return err_field(&r->err, "body", "is empty"),
 		    err_set(&r->err, ERR_INVALID, "send the file as the body");
+	threemf = strcmp(ext, "3mf") == 0;
+	if (req_has(r, "plate") && !threemf)
+		return err_field(&r->err, "plate", "only a 3MF file holds "
+		    "plates to choose from"), err_set(&r->err, ERR_INVALID,
+		    "?plate= is for 3MF files");
 	in = json_object();
 	arena_json(r->arena, in);
 	json_object_set_new(in, "name", json_string(name));
@@ -549,20 +623,14 @@ profiles_upload(struct req *r, const char *pid, const char **p,
 	p[14] = arena_printf(r->arena, "%zu", r->body_len);
 	p[15] = NULL;
 	*slots = NULL;
-	if (strcmp(ext, "gcode") == 0 || strcmp(ext, "gco") == 0 ||
+	if (threemf) {
+		if (profiles_threemf(r, name, p, slots) != 0)
+			return r->err.code;
+	} else if (strcmp(ext, "gcode") == 0 || strcmp(ext, "gco") == 0 ||
 	    strcmp(ext, "g") == 0) {
-		if (gcode_parse(r->body, r->body_len, &m, NULL) == 0) {
-			p[15] = gcode_slicer_name(m.slicer);
-			if (m.seconds >= 0) {
-				p[3] = arena_printf(r->arena, "%ld",
-				    m.seconds);
-				p[4] = "gcode";
-			}
-			if (m.nozzle_mm > 0)
-				p[6] = stock_fmt3(r->arena, m.nozzle_mm);
-			if ((*slots = profiles_gcode_slots(r, &m)) == NULL)
-				return r->err.code;
-		}
+		if (gcode_parse(r->body, r->body_len, &m, NULL) == 0 &&
+		    profiles_meta(r, &m, p, slots) != 0)
+			return r->err.code;
 	}
 	return profiles_store(r, dir, rel);
 }
@@ -704,6 +772,7 @@ static const struct param upload_params[] = {
 	{ "material", IN_QUERY, P_STR, 0, 1, 40, NULL },
 	{ "color_name", IN_QUERY, P_STR, 0, 1, 100, NULL },
 	{ "units", IN_QUERY, P_INT, 0, 1, 10000, NULL },
+	{ "plate", IN_QUERY, P_INT, 0, 1, THREEMF_MAX_PLATES, NULL },
 	PARAM_END,
 };
 static const struct param plate_params[] = {
@@ -732,7 +801,7 @@ static const struct route profiles_routes[] = {
 	{ "GET", "/api/v1/products/{id}/plates", profiles_list, ROLE_ANY, 0,
 	    params_id, NULL },
 	{ "POST", "/api/v1/products/{id}/plates", profiles_create, WRITERS,
-	    ROUTE_RAW, upload_params, NULL },
+	    ROUTE_RAW | ROUTE_UPLOAD, upload_params, NULL },
 	{ "GET", "/api/v1/products/{id}/plates/{plate_id}", profiles_show,
 	    ROLE_ANY, 0, plate_params, NULL },
 	{ "PATCH", "/api/v1/products/{id}/plates/{plate_id}",

@@ -29,6 +29,8 @@ extern const struct resource	production_orders_resource;
 extern const struct resource	print_jobs_resource;
 extern const struct resource	customers_resource;
 extern const struct resource	settings_resource;
+/* printers */
+extern const struct resource	printers_resource;
 
 const struct resource *const resources[] = {
 	&health_resource,
@@ -56,6 +58,8 @@ const struct resource *const resources[] = {
 	&print_jobs_resource,
 	&customers_resource,
 	&settings_resource,
+	/* printers */
+	&printers_resource,
 };
 
 const size_t nresources = sizeof(resources) / sizeof(resources[0]);

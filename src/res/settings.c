@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/str.h"
 #include "core/json.h"
 #include "db/db.h"
 #include "domain/money.h"
@@ -90,20 +91,6 @@ settings_field(const char *name)
 		if (strcmp(settings_fields[i].name, name) == 0)
 			return &settings_fields[i];
 	return NULL;
-}
-
-/* An arena copy of s without surrounding white space. */
-static char *
-settings_trim(struct arena *a, const char *s)
-{
-	size_t	n;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		n--;
-	return arena_strndup(a, s, n);
 }
 
 static char *
@@ -246,7 +233,7 @@ settings_apply(struct req *r, json_t *changes, json_t **after)
 		if ((f = settings_field(key)) == NULL)
 			continue;
 		if (json_is_string(v)) {
-			s = settings_trim(r->arena, json_string_value(v));
+			s = str_trim(r->arena, json_string_value(v));
 			if (strcmp(key, "currency") == 0 ||
 			    strcmp(key, "business_country") == 0)
 				s = settings_upper(r->arena, s);
@@ -429,7 +416,7 @@ settings_page_save(struct req *r)
 			    json_string(req_str(r, plain[i])));
 	digits = 2;
 	p = req_str(r, "currency");
-	if (p != NULL && (p = settings_upper(r->arena, settings_trim(r->arena,
+	if (p != NULL && (p = settings_upper(r->arena, str_trim(r->arena,
 	    p))) != NULL && db_one(r->db, r->arena,
 	    &settings_stmts[ST_DIGITS], &p, &d, &r->err) == 0 && d != NULL)
 		digits = (int)json_integer_value(json_object_get(d,
@@ -447,8 +434,8 @@ settings_page_save(struct req *r)
 	for (i = 1; i <= VAT_ROWS; i++) {
 		name = req_str(r, arena_printf(r->arena, "vat_name_%zu", i));
 		rate = req_str(r, arena_printf(r->arena, "vat_rate_%zu", i));
-		name = settings_trim(r->arena, name != NULL ? name : "");
-		rate = settings_trim(r->arena, rate != NULL ? rate : "");
+		name = str_trim(r->arena, name != NULL ? name : "");
+		rate = str_trim(r->arena, rate != NULL ? rate : "");
 		if (*name == '\0' && *rate == '\0')
 			continue;
 		if (*name == '\0') {

@@ -633,7 +633,15 @@ def test_reserve_picks_up_stock_that_arrived_later(api, h, server):
 
 # ---- print jobs ----
 
-def test_print_job_list_filters_and_queue_order(api, h):
+def a_printer(server):
+    """A printer row for jobs to name (print_jobs.printer_id references printers)."""
+    return server.psql("INSERT INTO printers (kind, name, host, active) VALUES "
+                       "('moonraker', %s, 'jobs.lan', false) RETURNING id",
+                       ("jobs " + tag(),))[0][0]
+
+
+def test_print_job_list_filters_and_queue_order(api, h, server):
+    pid = a_printer(server)
     env = printable(api, h, grams=5, units=1, lines_qty=3)
     o = env["order"]
     jobs = o["production_orders"][0]["print_jobs"]
@@ -647,26 +655,27 @@ def test_print_job_list_filters_and_queue_order(api, h):
     po_id = o["production_orders"][0]["id"]
     assert get(api, h, f"/api/v1/print-jobs?production_order_id={po_id}&status=queued"
                )["total"] == 3
-    assert job_status(api, h, jobs[0]["id"], "started", printer_id=7).status_code == 200
+    assert job_status(api, h, jobs[0]["id"], "started", printer_id=pid).status_code == 200
     started = get(api, h, f"/api/v1/print-jobs?order_id={o['id']}&status=started")
     assert [j["id"] for j in started["items"]] == [jobs[0]["id"]]
-    assert get(api, h, f"/api/v1/print-jobs?printer_id=7&order_id={o['id']}")["total"] == 1
+    assert get(api, h, f"/api/v1/print-jobs?printer_id={pid}&order_id={o['id']}")["total"] == 1
     page = get(api, h, f"/api/v1/print-jobs?order_id={o['id']}&limit=1&offset=1")
     assert page["total"] == 3 and len(page["items"]) == 1
     one = get(api, h, f"/api/v1/print-jobs/{jobs[0]['id']}")
     assert (one["sales_order_number"], one["printer_id"], one["status"]) == (
-        o["number"], 7, "started")
+        o["number"], pid, "started")
     assert one["slots"][0]["material"] == "PLA" and one["slots"][0]["est_grams"] == 5
     assert api.get("/api/v1/print-jobs/999999999", headers=h).status_code == 404
 
 
 def test_print_job_patch_plans_open_jobs_only(api, h, server):
+    pid = a_printer(server)
     env = printable(api, h, grams=5, units=1, lines_qty=2)
     j1, j2 = env["order"]["production_orders"][0]["print_jobs"]
     url = f"/api/v1/print-jobs/{j1['id']}"
     j = patch(api, h, url, {"priority": -20, "scheduled_start": "2099-03-01T08:00:00Z",
-                            "printer_id": 3})
-    assert (j["priority"], j["printer_id"]) == (-20, 3)
+                            "printer_id": pid})
+    assert (j["priority"], j["printer_id"]) == (-20, pid)
     assert j["scheduled_start"].startswith("2099-03-01")
     before = get(api, h, url)
     for body, field in [({"scheduled_start": "tomorrow morning"}, "scheduled_start"),

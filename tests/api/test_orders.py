@@ -274,3 +274,21 @@ def test_both_ways_of_listing_orders_answer_the_same(api, h):
     assert fast["items"][0]["created_at"].endswith("Z")
     one = api.get(f"/api/v1/orders/{fast['items'][0]['id']}", headers=h).json()
     assert one["created_at"] == fast["items"][0]["created_at"]
+
+
+def test_planning_a_job_on_a_printer_that_does_not_exist_names_the_field(api, h):
+    t = tag()
+    prod = post(api, h, "/api/v1/products", {"sku": f"PEG-{t}", "name": "Peg"})
+    post(api, h, f"/api/v1/products/{prod['id']}/plates", {
+        "name": "pegs", "print_minutes": 5, "units": 1,
+        "slots": [{"material": "PLA", "color_name": f"X-{t}", "grams": 1}]})
+    cust = post(api, h, "/api/v1/customers", {"name": f"Flo {t}"})
+    order = post(api, h, "/api/v1/orders", {"customer_id": cust["id"], "lines": [
+        {"product_id": prod["id"], "quantity": 1}]})
+    o = post(api, h, f"/api/v1/orders/{order['id']}/status", {"status": "confirmed"}, 200)
+    job = o["production_orders"][0]["print_jobs"][0]
+    r = api.patch(f"/api/v1/print-jobs/{job['id']}", json={"printer_id": 987654}, headers=h)
+    assert r.status_code == 422 and list(r.json()["error"]["fields"]) == ["printer_id"]
+    r = api.patch(f"/api/v1/print-jobs/{job['id']}", json={"scheduled_start": "soon"},
+                  headers=h)
+    assert r.status_code == 422 and list(r.json()["error"]["fields"]) == ["scheduled_start"]

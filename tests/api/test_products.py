@@ -316,3 +316,18 @@ def test_the_plate_form_adds_a_typed_plate_and_names_bad_fields(api, h, make_use
     slot = plates[0]["slots"][0]
     assert (slot["slot"], slot["material"], slot["color_name"], slot["grams"]) == (
         1, "PETG", "Black", 12.5)
+
+
+def test_print_files_larger_than_a_json_body_can_be_uploaded(api, h):
+    p = product(api, h)
+    # 3 MB of G-code: above the 1 MiB body limit of JSON routes
+    body = PRUSA + (b"G1 X10 Y10 E0.5\n" * 200000)
+    assert len(body) > 3 * 1024 * 1024 - 200000
+    r = api.post(f"/api/v1/products/{p['id']}/plates", params={"name": "big.gcode"},
+                 data=body, headers=dict(h, **{"Content-Type": "application/octet-stream"}))
+    assert r.status_code == 201, r.text[:300]
+    assert r.json()["file_size"] == len(body) and r.json()["print_seconds"] == 9000
+    # a JSON body of that size is still refused
+    r = api.post("/api/v1/products", data=b'{"name": "' + b"x" * (2 << 20) + b'"}',
+                 headers=dict(h, **{"Content-Type": "application/json"}))
+    assert r.status_code == 413
