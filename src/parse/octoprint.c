@@ -13,7 +13,8 @@
  *   operational                             idle, or finished when the
  *                                           selected job is at 100 %
  * No /api/printer body (it answered 409: the printer is not connected)
- * is offline.  tool0 and bed (and chamber) temperatures from
+ * is offline, unless /api/job's state says Error (the connection dropped
+ * on an error).  tool0 and bed (and chamber) temperatures from
  * /api/printer; file, completion and printTimeLeft from /api/job.
  */
 #include <math.h>
@@ -162,6 +163,10 @@ octoprint_state(const char *printer, size_t printer_len, const char *job,
 			st->status = PRINTER_FINISHED;
 		if ((err = printer_str(jr, "error")) != NULL && err[0] != '\0')
 			printer_add_error(st, "octoprint", err);
+		/* no printer answer, but the job says why: an error, not gone */
+		if (pr == NULL && (text = printer_str(jr, "state")) != NULL &&
+		    octoprint_text(text) == PRINTER_ERROR)
+			st->status = PRINTER_ERROR;
 	}
 	json_decref(pr);
 	json_decref(jr);

@@ -957,6 +957,11 @@ START_TEST(octoprint_text_409_and_bad_bodies)
 	ck_assert_int_eq(octo(NULL, octo_job), 0);
 	ck_assert_int_eq(st.status, PRINTER_OFFLINE);
 	ck_assert_str_eq(st.job, "whistle v2.gcode");
+	/* ...unless the job says the connection ended on an error. */
+	ck_assert_int_eq(octo(NULL, "{\"state\":\"Error\",\"error\":"
+	    "\"Thermal runaway\"}"), 0);
+	ck_assert_int_eq(st.status, PRINTER_ERROR);
+	ck_assert_int_eq(st.nerrors, 1);
 	/* Without flags the text decides. */
 	ck_assert_int_eq(octo("{\"state\":{\"text\":\"Paused\"}}", NULL), 0);
 	ck_assert_int_eq(st.status, PRINTER_PAUSED);
