@@ -14,10 +14,11 @@
 #include "db/db.h"
 
 extern const struct command	cmd_sim;	/* cmd/sim.c */
+extern const struct command	cmd_telemetry;	/* cmd/telemetry.c */
 
 static const struct command *const commands[] = {
 	&cmd_serve, &cmd_jobs, &cmd_migrate, &cmd_user, &cmd_apikey,
-	&cmd_config, &cmd_version, &cmd_routes, &cmd_sim,
+	&cmd_config, &cmd_version, &cmd_routes, &cmd_sim, &cmd_telemetry,
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
