@@ -2,6 +2,7 @@
  * json.c -- jansson values that live as long as an arena.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -64,4 +65,20 @@ json_to_buf(struct buf *b, json_t *j)
 {
 	return json_dump_callback(j, json_buf_add, b, JSON_COMPACT |
 	    JSON_ENCODE_ANY);
+}
+
+json_t *
+json_words(const char *s)
+{
+	json_t		*a;
+	const char	*end;
+
+	a = json_array();
+	for (; s != NULL && *s != '\0'; s = *end != '\0' ? end + 1 : end) {
+		end = strchr(s, '|');
+		if (end == NULL)
+			end = s + strlen(s);
+		json_array_append_new(a, json_stringn(s, (size_t)(end - s)));
+	}
+	return a;
 }

@@ -23,6 +23,9 @@ int	json_to_buf(struct buf *, json_t *j);
 /* j as compact JSON text with sorted keys, on the arena (NULL: NULL). */
 const char *arena_json_text(struct arena *, json_t *j);
 
+/* The words of a '|'-separated list ("a|b") as an array ("": []). */
+json_t	*json_words(const char *list);
+
 /* A field of a row object: integer, number or string (0, 0, NULL if absent). */
 long long	 json_row_int(json_t *row, const char *key);
 double		 json_row_num(json_t *row, const char *key);

@@ -307,23 +307,6 @@ wants_html(struct req *r)
 	    != 0;
 }
 
-/* "=a|b" as ["a", "b"] ("=" alone: []). */
-static json_t *
-error_allowed(const char *s)
-{
-	json_t		*a;
-	const char	*end;
-
-	a = json_array();
-	for (s++; *s != '\0'; s = *end != '\0' ? end + 1 : end) {
-		end = strchr(s, '|');
-		if (end == NULL)
-			end = s + strlen(s);
-		json_array_append_new(a, json_stringn(s, (size_t)(end - s)));
-	}
-	return a;
-}
-
 static json_t *
 error_json(const struct err *e)
 {
@@ -338,7 +321,7 @@ error_json(const struct err *e)
 	if (e->fields != NULL)
 		json_object_set(o, "fields", e->fields);
 	if (e->allowed[0] == '=')
-		json_object_set_new(o, "allowed", error_allowed(e->allowed));
+		json_object_set_new(o, "allowed", json_words(e->allowed + 1));
 	return json_pack("{s:o}", "error", o);
 }
 

@@ -130,18 +130,6 @@ static const char *const customers_fields[] = { "name", "email", "phone",
  * the GET handler after the router matched the path once more, which
  * leaves the id as the path's text: digits are taken as they are.
  */
-static const char *
-customers_id(struct req *r)
-{
-	const char	*s;
-
-	s = json_string_value(json_object_get(r->args, "id"));
-	if (s != NULL && *s != '\0' && strlen(s) < 20 &&
-	    strspn(s, "0123456789") == strlen(s))
-		return s;
-	return arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-}
-
 /* The shape the database accepts too: local@domain.tld, no blanks. */
 static int
 customers_email_ok(const char *s)
@@ -341,13 +329,10 @@ customers_change(struct req *r, json_t **row)
 	const char	*p[NFIELDS + 1], *key;
 	size_t		 i;
 
-	p[0] = customers_id(r);
-	if (db_one(r->db, r->arena, &customers_stmts[ST_LOCK], p, &before,
-	    &r->err) != 0)
+	p[0] = record_id(r);
+	if (record_find(r, &customers_stmts[ST_LOCK], req_int(r, "id", 0),
+	    "customer", &before) != 0)
 		return r->err.code;
-	if (before == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such customer: %s",
-		    p[0]);
 	m = customers_merge(r, before);
 	if (customers_validate(r, m) != 0)
 		return r->err.code;
@@ -380,7 +365,7 @@ customers_anonymise_do(struct req *r, json_t **row)
 	json_t		*res, *out;
 	const char	*p;
 
-	p = customers_id(r);
+	p = record_id(r);
 	if (db_one(r->db, r->arena, &customers_stmts[ST_ANONYMISE], &p, &res,
 	    &r->err) != 0)
 		return r->err.code;
@@ -493,18 +478,7 @@ customers_list(struct req *r)
 static int
 customers_show(struct req *r)
 {
-	json_t		*row;
-	const char	*p;
-
-	p = customers_id(r);
-	if (db_one(r->db, r->arena, &customers_stmts[ST_SHOW], &p, &row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such customer: %s",
-		    p);
-	req_json(r, 200, json_incref(row));
-	return 0;
+	return record_answer(r, &customers_stmts[ST_SHOW], "customer");
 }
 
 static int
@@ -540,7 +514,7 @@ customers_delete(struct req *r)
 	json_t		*row;
 	const char	*p;
 
-	p = customers_id(r);
+	p = record_id(r);
 	if (db_one(r->db, r->arena, &customers_stmts[ST_DELETE], &p, &row,
 	    &r->err) != 0)
 		return r->err.code;
@@ -562,13 +536,10 @@ customers_export(struct req *r)
 	json_t		*row, *audit, *orders;
 	const char	*p;
 
-	p = customers_id(r);
-	if (db_one(r->db, r->arena, &customers_stmts[ST_SHOW], &p, &row,
-	    &r->err) != 0)
+	p = record_id(r);
+	if (record_find(r, &customers_stmts[ST_SHOW], req_int(r, "id", 0),
+	    "customer", &row) != 0)
 		return r->err.code;
-	if (row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such customer: %s",
-		    p);
 	if (db_exec(r->db, r->arena, &customers_stmts[ST_AUDIT], &p, &audit,
 	    &r->err) != 0 || db_exec(r->db, r->arena,
 	    &customers_stmts[ST_ORDERS], &p, &orders, &r->err) != 0)
@@ -696,15 +667,10 @@ static int
 customers_page_show(struct req *r)
 {
 	json_t		*row, *shown, *v;
-	const char	*p;
 
-	p = customers_id(r);
-	if (db_one(r->db, r->arena, &customers_stmts[ST_SHOW], &p, &row,
-	    &r->err) != 0)
+	if (record_find(r, &customers_stmts[ST_SHOW], req_int(r, "id", 0),
+	    "customer", &row) != 0)
 		return r->err.code;
-	if (row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such customer: %s",
-		    p);
 	shown = arena_json(r->arena, json_array());
 	json_array_append_new(shown, json_deep_copy(row));
 	req_localize_times(r, shown);
@@ -732,7 +698,7 @@ customers_page_update(struct req *r)
 		return r->err.code;
 	req_flash(r, "ok", "customers_flash_saved");
 	req_redirect(r, arena_printf(r->arena, "/customers/%s",
-	    customers_id(r)));
+	    record_id(r)));
 	return 0;
 }
 
@@ -745,7 +711,7 @@ customers_page_anonymise(struct req *r)
 		return r->err.code;
 	req_flash(r, "ok", "customers_flash_anonymised");
 	req_redirect(r, arena_printf(r->arena, "/customers/%s",
-	    customers_id(r)));
+	    record_id(r)));
 	return 0;
 }
 

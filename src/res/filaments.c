@@ -151,12 +151,7 @@ filaments_get(struct req *r, long long id, json_t **row)
 static int
 filaments_show(struct req *r)
 {
-	json_t	*row;
-
-	if (filaments_get(r, req_int(r, "id", 0), &row) != 0)
-		return r->err.code;
-	req_json(r, 200, json_incref(row));
-	return 0;
+	return record_answer(r, &filaments_stmts[ST_SHOW], "filament");
 }
 
 /* A vendor_id that names no vendor is a field error, not a 500. */

@@ -21,7 +21,6 @@
 #include "domain/stock.h"
 #include "http/req.h"
 #include "res/record.h"
-#include "view/format.h"
 
 #define ITEM_ON_HAND \
 	"coalesce((SELECT sum(st.on_hand) FROM item_stock st WHERE " \
@@ -116,12 +115,7 @@ items_get(struct req *r, long long id, json_t **row)
 static int
 items_show(struct req *r)
 {
-	json_t	*row;
-
-	if (items_get(r, req_int(r, "id", 0), &row) != 0)
-		return r->err.code;
-	req_json(r, 200, json_incref(row));
-	return 0;
+	return record_answer(r, &items_stmts[ST_SHOW], "item");
 }
 
 static int
@@ -251,8 +245,7 @@ items_move_do(struct req *r, enum stock_item_kind kind, const char *action,
 	if (kind == STOCK_ADJUST && why.reason == NULL)
 		return err_field(&r->err, "reason", "say why the stock is "
 		    "corrected"), ERR_INVALID;
-	who.user_id = r->who.user_id;
-	who.name = req_actor(r);
+	record_actor(r, &who);
 	if (stock_item_move(r->db, r->arena, &op, &why, &who, &moves,
 	    &r->err) != 0 || items_get(r, op.item_id, &row) != 0 ||
 	    req_audit(r, action, "item", arena_printf(r->arena, "%lld",
@@ -342,7 +335,6 @@ items_page_base(struct req *r, const char *title_key)
 static void
 items_dress(struct req *r, json_t *row)
 {
-	char		 money[64];
 	const char	*unit, *cur;
 	double		 low;
 
@@ -357,9 +349,8 @@ items_dress(struct req *r, json_t *row)
 	json_object_set_new(row, "reserved_text", json_string(arena_printf(
 	    r->arena, "%g %s", json_number_value(json_object_get(row,
 	    "reserved")), unit)));
-	json_object_set_new(row, "value_text", json_string(format_money(money,
-	    sizeof(money), json_integer_value(json_object_get(row,
-	    "value_cents")), cur, r->lang)));
+	json_object_set_new(row, "value_text", json_string(record_money(r,
+	    json_row_int(row, "value_cents"), cur)));
 	json_object_set_new(row, "unit_cost_text", json_string(arena_printf(
 	    r->arena, "%.4g", json_number_value(json_object_get(row,
 	    "unit_cost_cents")) / 100.0)));

@@ -400,7 +400,7 @@ static int
 orders_full(struct req *r, long long id, json_t **out)
 {
 	json_t		*order, *lines, *prod, *reqs, *costs, *next, *req;
-	const char	*p, *nx, *s, *end;
+	const char	*p, *s;
 	double		 short_by;
 	size_t		 i;
 
@@ -424,14 +424,8 @@ orders_full(struct req *r, long long id, json_t **out)
 		json_object_set_new(req, "short", json_real(short_by > 0.0005 ?
 		    short_by : 0));
 	}
-	next = json_array();
-	nx = orders_next(ORDERS_SALES, json_row_str(order, "status"));
-	for (s = nx != NULL ? nx : ""; *s != '\0'; s = *end ? end + 1 : end) {
-		end = strchr(s, '|');
-		if (end == NULL)
-			end = s + strlen(s);
-		json_array_append_new(next, json_stringn(s, (size_t)(end - s)));
-	}
+	next = json_words(orders_next(ORDERS_SALES, json_row_str(order,
+	    "status")));
 	*out = json_deep_copy(order);
 	arena_json(r->arena, *out);
 	json_object_set(*out, "lines", lines);
@@ -1012,8 +1006,7 @@ orders_status_set(struct req *r, const char *to, const char *carrier,
 	id = req_int(r, "id", 0);
 	if (orders_lock(r, id, before) != 0)
 		return r->err.code;
-	who.user_id = r->who.user_id;
-	who.name = req_actor(r);
+	record_actor(r, &who);
 	changes = json_array();
 	arena_json(r->arena, changes);
 	if (production_order_change(r->db, r->arena, id, to, carrier,

@@ -59,12 +59,7 @@ print_jobs_get(struct req *r, long long id, json_t **row)
 static int
 print_jobs_show(struct req *r)
 {
-	json_t	*row;
-
-	if (print_jobs_get(r, req_int(r, "id", 0), &row) != 0)
-		return r->err.code;
-	req_json(r, 200, json_incref(row));
-	return 0;
+	return record_answer(r, &production_stmts[PRODUCTION_ST_JOB_SHOW], "print job");
 }
 
 static int
@@ -176,8 +171,7 @@ print_jobs_change(struct req *r, const struct production_job_change *c,
 {
 	struct stock_actor	who;
 
-	who.user_id = r->who.user_id;
-	who.name = req_actor(r);
+	record_actor(r, &who);
 	*changes = json_array();
 	arena_json(r->arena, *changes);
 	if (production_job_change(r->db, r->arena, req_int(r, "id", 0), c,

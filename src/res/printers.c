@@ -148,18 +148,6 @@ static const char *const printers_audited[] = { "kind", "name", "model",
     "power_w", "machine_rate_cents_per_hour", "location_id", "tags",
     "active", "poll_idle_s", "poll_busy_s" };
 
-static const char *
-printers_id(struct req *r)
-{
-	const char	*s;
-
-	s = json_string_value(json_object_get(r->args, "id"));
-	if (s != NULL && *s != '\0' && strlen(s) < 20 &&
-	    strspn(s, "0123456789") == strlen(s))
-		return s;
-	return arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-}
-
 static long long
 printers_default_port(const char *kind)
 {
@@ -331,13 +319,8 @@ printers_conflict(struct req *r, json_t *m)
 static int
 printers_get(struct req *r, const char *id, json_t **row)
 {
-	if (db_one(r->db, r->arena, &printers_stmts[ST_SHOW], &id, row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (*row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such printer: %s",
-		    id);
-	return 0;
+	return record_find(r, &printers_stmts[ST_SHOW], strtoll(id, NULL, 10),
+	    "printer", row);
 }
 
 /* The audited view of a row: the compared fields only. */
@@ -471,16 +454,8 @@ printers_save(struct req *r, json_t *cur, json_t *in, json_t **row)
 static int
 printers_lock(struct req *r, json_t **cur)
 {
-	const char	*id;
-
-	id = printers_id(r);
-	if (db_one(r->db, r->arena, &printers_stmts[ST_LOCK], &id, cur,
-	    &r->err) != 0)
-		return r->err.code;
-	if (*cur == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such printer: %s",
-		    id);
-	return 0;
+	return record_find(r, &printers_stmts[ST_LOCK], req_int(r, "id", 0),
+	    "printer", cur);
 }
 
 /*
@@ -494,7 +469,7 @@ printers_remove(struct req *r, int *used)
 	const char	*id;
 
 	*used = 0;
-	id = printers_id(r);
+	id = record_id(r);
 	if (printers_get(r, id, &row) != 0 || db_one(r->db, r->arena,
 	    &printers_stmts[ST_IN_USE], &id, &u, &r->err) != 0)
 		return r->err.code;
@@ -561,7 +536,7 @@ printers_show(struct req *r)
 {
 	json_t	*row;
 
-	if (printers_get(r, printers_id(r), &row) != 0)
+	if (printers_get(r, record_id(r), &row) != 0)
 		return r->err.code;
 	req_json(r, 200, json_incref(row));
 	return 0;
@@ -604,18 +579,7 @@ printers_delete(struct req *r)
 static int
 printers_state(struct req *r)
 {
-	json_t		*row;
-	const char	*id;
-
-	id = printers_id(r);
-	if (db_one(r->db, r->arena, &printers_stmts[ST_STATE], &id, &row,
-	    &r->err) != 0)
-		return r->err.code;
-	if (row == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such printer: %s",
-		    id);
-	req_json(r, 200, json_incref(row));
-	return 0;
+	return record_answer(r, &printers_stmts[ST_STATE], "printer");
 }
 
 /* ---- the pages ---- */
@@ -731,7 +695,7 @@ printers_page_show(struct req *r)
 {
 	json_t	*row, *shown, *v;
 
-	if (printers_get(r, printers_id(r), &row) != 0)
+	if (printers_get(r, record_id(r), &row) != 0)
 		return r->err.code;
 	shown = arena_json(r->arena, json_array());
 	json_array_append_new(shown, json_deep_copy(row));
@@ -828,7 +792,7 @@ printers_page_update(struct req *r)
 		return r->err.code;
 	req_flash(r, "ok", "printers_flash_saved");
 	req_redirect(r, arena_printf(r->arena, "/settings/printers/%s",
-	    printers_id(r)));
+	    record_id(r)));
 	return 0;
 }
 
@@ -844,7 +808,7 @@ printers_page_delete(struct req *r)
 		err_clear(&r->err);
 		req_flash(r, "error", "printers_flash_in_use");
 		req_redirect(r, arena_printf(r->arena, "/settings/printers/%s",
-		    printers_id(r)));
+		    record_id(r)));
 		return 0;
 	}
 	req_flash(r, "ok", "printers_flash_deleted");

@@ -15,6 +15,7 @@
 
 #include "core/arena.h"
 #include "core/json.h"
+#include "core/str.h"
 #include "db/db.h"
 #include "domain/production.h"
 #include "domain/stock.h"
@@ -127,20 +128,13 @@ production_orders_show(struct req *r)
 	return 0;
 }
 
-static void
-production_orders_actor(struct req *r, struct stock_actor *who)
-{
-	who->user_id = r->who.user_id;
-	who->name = req_actor(r);
-}
-
 static int
 production_orders_status(struct req *r)
 {
 	struct stock_actor	 who;
 	json_t			*changes, *out;
 
-	production_orders_actor(r, &who);
+	record_actor(r, &who);
 	changes = json_array();
 	arena_json(r->arena, changes);
 	if (production_po_change(r->db, r->arena, req_int(r, "id", 0),
@@ -159,23 +153,15 @@ production_orders_reserve(struct req *r)
 	const char		*p[3];
 	json_t			*po, *row, *out;
 
-	p[0] = arena_printf(r->arena, "%lld", req_int(r, "id", 0));
-	if (db_one(r->db, r->arena, &production_orders_stmts[ST_LOCK], p, &po,
-	    &r->err) != 0)
+	p[0] = record_id(r);
+	if (record_find(r, &production_orders_stmts[ST_LOCK], req_int(r, "id",
+	    0), "production order", &po) != 0)
 		return r->err.code;
-	if (po == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no such production "
-		    "order: %s", p[0]);
-	if (strcmp(json_string_value(json_object_get(po, "status")), "done")
-	    == 0 || strcmp(json_string_value(json_object_get(po, "status")),
-	    "cancelled") == 0) {
-		err_set(&r->err, ERR_CONFLICT, "production order %s is %s; "
-		    "nothing to reserve", json_string_value(json_object_get(po,
-		    "number")), json_string_value(json_object_get(po,
-		    "status")));
-		return ERR_CONFLICT;
-	}
-	production_orders_actor(r, &who);
+	if (str_in_choices("done|cancelled", json_row_str(po, "status")))
+		return err_set(&r->err, ERR_CONFLICT, "production order %s is "
+		    "%s; nothing to reserve", json_row_str(po, "number"),
+		    json_row_str(po, "status"));
+	record_actor(r, &who);
 	p[1] = who.user_id > 0 ? arena_printf(r->arena, "%lld", who.user_id) :
 	    NULL;
 	p[2] = who.name;

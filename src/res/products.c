@@ -226,12 +226,7 @@ products_get(struct req *r, long long id, json_t **row)
 static int
 products_show(struct req *r)
 {
-	json_t	*row;
-
-	if (products_get(r, req_int(r, "id", 0), &row) != 0)
-		return r->err.code;
-	req_json(r, 200, json_incref(row));
-	return 0;
+	return record_answer(r, &products_stmts[ST_SHOW], "product");
 }
 
 /* A taken SKU names the field. */

@@ -116,15 +116,34 @@ record_get(struct req *r, const struct record *rec, json_t **row)
 	    rec->entity, row);
 }
 
+void
+record_actor(struct req *r, struct stock_actor *who)
+{
+	who->user_id = r->who.user_id;
+	who->name = req_actor(r);
+}
+
+const char *
+record_id(struct req *r)
+{
+	return arena_printf(r->arena, "%lld", req_int(r, "id", 0));
+}
+
 int
-record_show(struct req *r, const struct record *rec)
+record_answer(struct req *r, const struct stmt *show, const char *noun)
 {
 	json_t	*row;
 
-	if (record_get(r, rec, &row) != 0)
+	if (record_find(r, show, req_int(r, "id", 0), noun, &row) != 0)
 		return r->err.code;
 	req_json(r, 200, json_incref(row));
 	return 0;
+}
+
+int
+record_show(struct req *r, const struct record *rec)
+{
+	return record_answer(r, &rec->stmts[RECORD_SHOW], rec->entity);
 }
 
 /* A unique-name conflict, said in words. */

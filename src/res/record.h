@@ -62,6 +62,15 @@ int	record_page_text(struct req *, const struct stmt *list,
 int	record_find(struct req *, const struct stmt *show, long long id,
 	    const char *noun, json_t **row);
 
+/* The person (or API key) of the request, as the stock ledger names them. */
+void	record_actor(struct req *, struct stock_actor *);
+
+/* The path's {id} as statement text. */
+const char	*record_id(struct req *);
+
+/* Answers the row of the path's {id} (record_find), as a show route does. */
+int	record_answer(struct req *, const struct stmt *show, const char *noun);
+
 /*
  * Audits each status change a domain operation reports ({entity, id,
  * from, to}) as "status_<to>", skipping skip_entity (NULL: none), which

@@ -129,13 +129,6 @@ static const struct stock_field update_fields[] = {
 #define NUPDATE	(sizeof(update_fields) / sizeof(update_fields[0]))
 
 static void
-spools_actor(struct req *r, struct stock_actor *who)
-{
-	who->user_id = r->who.user_id;
-	who->name = req_actor(r);
-}
-
-static void
 spools_why(struct req *r, struct stock_why *why)
 {
 	why->reason = req_str(r, "reason");
@@ -175,12 +168,7 @@ spools_get(struct req *r, long long id, json_t **row)
 static int
 spools_show(struct req *r)
 {
-	json_t	*row;
-
-	if (spools_get(r, req_int(r, "id", 0), &row) != 0)
-		return r->err.code;
-	req_json(r, 200, json_incref(row));
-	return 0;
+	return record_answer(r, &spools_stmts[ST_SHOW], "spool");
 }
 
 /* A location_id that names nothing is a field error. */
@@ -217,7 +205,7 @@ spools_make(struct req *r, long long *id)
 		    p[0]);
 	}
 	*id = (long long)json_integer_value(json_object_get(row, "id"));
-	spools_actor(r, &who);
+	record_actor(r, &who);
 	if (stock_spool_receive(r->db, r->arena, *id, json_number_value(
 	    json_object_get(row, "initial_weight_g")), &why, &who, &move,
 	    &r->err) != 0 || spools_get(r, *id, &row) != 0)
@@ -290,7 +278,7 @@ spools_op(struct req *r, long long id, enum spools_op op, json_t **out)
 	int			 has, has_mm;
 	const char		*action;
 
-	spools_actor(r, &who);
+	record_actor(r, &who);
 	spools_why(r, &why);
 	move = NULL;
 	action = "";
@@ -531,32 +519,13 @@ spools_low_for_page(struct req *r, json_t **low)
 	return 0;
 }
 
-/*
- * The {id} of a page route.  When a form fails, the framework matches
- * the GET route again to redraw the page, which leaves the path value
- * as text: read both.
- */
-static long long
-spools_path_id(struct req *r)
-{
-	json_t	*v;
-	double	 d;
-
-	v = json_object_get(r->args, "id");
-	if (json_is_integer(v))
-		return (long long)json_integer_value(v);
-	if (stock_number(v, &d) == 0 && d >= 1 && d < 9e15)
-		return (long long)d;
-	return 0;
-}
-
 static int
 spools_page_show(struct req *r)
 {
 	json_t		*row, *rows, *cnt, *locs;
 	long long	 id;
 
-	id = spools_path_id(r);
+	id = req_int(r, "id", 0);
 	if (spools_get(r, id, &row) != 0 || spools_ledger_rows(r, id, 100, 0,
 	    &rows, &cnt) != 0 || db_exec(r->db, r->arena,
 	    &spools_stmts[ST_LOCATIONS], NULL, &locs, &r->err) != 0)
