@@ -448,6 +448,7 @@ state_store(struct tel *t, struct tel_printer *p,
 		}
 		return;
 	}
+	runs_observe(t->db, t->a, p, s);
 	prm[1] = text;
 	if (db_exec(t->db, t->a, &tel_stmts[ST_STATE], prm, NULL, &e) != 0) {
 		log_kv(LOG_WARN, "cannot store printer state", "printer",
@@ -859,6 +860,7 @@ telemetry_run(struct cmd_ctx *c, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	db_register(tel_stmts, sizeof(tel_stmts) / sizeof(tel_stmts[0]));
+	runs_register();
 	t.db = db_new(c->cfg.database_url);
 	if (db_connect(t.db, &e) != 0 && e.code != ERR_UNAVAILABLE)
 		return cmd_fail("%s", e.message);

@@ -57,6 +57,13 @@ struct tel_printer {
 	int			 last_status;	/* -1: none yet */
 	int			 error_set;	/* last_error written by us */
 	double			 sample_at;
+
+	/* the print run open on it (printers/runs.c) */
+	int			 run_loaded;	/* read from the database */
+	long long		 run_id;	/* 0: none open */
+	char			 run_file[256];
+	double			 run_pct;	/* last progress seen, NAN */
+	double			 run_pct_saved;	/* last written to the run */
 };
 
 enum poll_outcome {
@@ -122,5 +129,15 @@ int			 bambu_watch_fd(const struct tel_printer *,
 void			 bambu_watch_io(struct tel_printer *, short revents);
 /* Keep-alive, pushall and the handshake and silence timeouts. */
 void			 bambu_watch_tick(struct tel_printer *, double now);
+
+/*
+ * Print runs (printers/runs.c): statements registered once; observe is
+ * given every state of p that differs from the last one stored.
+ */
+struct db;
+struct arena;
+void			 runs_register(void);
+void			 runs_observe(struct db *, struct arena *,
+			    struct tel_printer *, const struct printer_state *);
 
 #endif

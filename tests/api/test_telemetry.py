@@ -77,6 +77,20 @@ def first(hist, pred, after=-1):
     return None
 
 
+def start_sim(server, d, config):
+    """Starts `printyard sim` with config in directory d; only its printers
+    stay active (printers of other tests are not this worker's business).
+    Returns the process and the farm.json it wrote once ready."""
+    (d / "sim.json").write_text(json.dumps(config))
+    server.psql("UPDATE printers SET active = false WHERE active")
+    sim = Proc([str(default_bin()), "sim", "--config", str(d / "sim.json"),
+                "--run-dir", str(d / "run")], d / "sim.log", cwd=str(d))
+    farm_file = d / "run" / "farm.json"
+    assert wait_for(lambda: farm_file.exists() or sim.proc.poll() is not None, 60)
+    assert farm_file.exists(), sim.text()
+    return sim, farm_file
+
+
 @pytest.fixture(scope="module")
 def farm(server, owner_token, tmp_path_factory):
     d = tmp_path_factory.mktemp("telemetry")
@@ -94,14 +108,7 @@ def farm(server, owner_token, tmp_path_factory):
              print_seconds=500, report="partial"),
         dict(common, kind="bambu", name=PREFIX + "A1 Locked", scenario="badauth"),
     ]}
-    (d / "sim.json").write_text(json.dumps(config))
-    # Printers of other tests are not this worker's business.
-    server.psql("UPDATE printers SET active = false WHERE active")
-    sim = Proc([str(default_bin()), "sim", "--config", str(d / "sim.json"),
-                "--run-dir", str(d / "run")], d / "sim.log", cwd=str(d))
-    farm_file = d / "run" / "farm.json"
-    assert wait_for(lambda: farm_file.exists() or sim.proc.poll() is not None, 60)
-    assert farm_file.exists(), sim.text()
+    sim, farm_file = start_sim(server, d, config)
     worker = Proc([str(server.bin), "--config", str(server.config), "telemetry",
                    "--farm", str(farm_file), "--sample-seconds", "2"],
                   d / "telemetry.log", env=server.env)
@@ -122,7 +129,8 @@ def farm(server, owner_token, tmp_path_factory):
     sim.stop()
     # a stale heartbeat would make health "degraded" for later tests
     server.psql("DELETE FROM heartbeats WHERE process = 'telemetry'")
-    server.psql("DELETE FROM printers WHERE name LIKE %s", (PREFIX + "%",))
+    # printed runs keep their printers: they are deactivated, not deleted
+    server.psql("UPDATE printers SET active = false WHERE name LIKE %s", (PREFIX + "%",))
     assert rc == 0, worker.text()
     assert "telemetry stopped" in worker.text()
 

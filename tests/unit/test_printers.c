@@ -14,6 +14,7 @@
 
 #include "unit.h"
 #include "core/err.h"
+#include "domain/runs.h"
 #include "parse/bambu.h"
 #include "parse/printer.h"
 #include "parse/printers.h"
@@ -1122,6 +1123,106 @@ START_TEST(strings_are_cut_on_character_boundaries)
 }
 END_TEST
 
+/* ---- print runs (domain/runs.c) ---- */
+
+static void
+run_state(struct printer_state *rs, enum printer_status status,
+    const char *job, double pct)
+{
+	printer_state_init(rs);
+	rs->status = status;
+	snprintf(rs->job, sizeof(rs->job), "%s", job);
+	rs->progress = pct;
+}
+
+START_TEST(runs_open_on_a_job_and_end_on_the_printers_verdict)
+{
+	struct printer_state	rs;
+	struct runs_step	step;
+
+	run_state(&rs, PRINTER_IDLE, "", NAN);
+	runs_decide(NULL, NAN, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_KEEP);
+	run_state(&rs, PRINTER_PREPARING, "gear.gcode", 0);
+	runs_decide(NULL, NAN, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_OPEN);
+	/* a job name is needed: a busy printer without one opens nothing */
+	run_state(&rs, PRINTER_PRINTING, "", 10);
+	runs_decide(NULL, NAN, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_KEEP);
+	run_state(&rs, PRINTER_PAUSED, "gear.gcode", 40);
+	runs_decide("gear.gcode", 39, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_KEEP);
+	run_state(&rs, PRINTER_FINISHED, "gear.gcode", 100);
+	runs_decide("gear.gcode", 97, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_CLOSE);
+	ck_assert_int_eq(step.result, RUNS_COMPLETED);
+	ck_assert_int_eq(step.seen_end, 1);
+	run_state(&rs, PRINTER_FAILED, "gear.gcode", 12);
+	runs_decide("gear.gcode", 12, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_CLOSE);
+	ck_assert_int_eq(step.result, RUNS_FAILED);
+	ck_assert_str_eq(runs_result_name(step.result), "failed");
+}
+END_TEST
+
+START_TEST(runs_errors_end_prints_only_where_the_printer_drops_them)
+{
+	struct printer_state	rs;
+	struct runs_step	step;
+
+	run_state(&rs, PRINTER_ERROR, "gear.gcode", 40);
+	runs_decide("gear.gcode", 40, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_KEEP);
+	runs_decide("gear.gcode", 40, &rs, 1, &step);
+	ck_assert_int_eq(step.action, RUNS_CLOSE);
+	ck_assert_int_eq(step.result, RUNS_FAILED);
+	ck_assert_int_eq(step.seen_end, 1);
+	/* an alert after a finished print opens no run */
+	run_state(&rs, PRINTER_ERROR, "gear.gcode", 100);
+	runs_decide(NULL, NAN, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_KEEP);
+	/* offline ends nothing: the printer may come back mid-print */
+	run_state(&rs, PRINTER_OFFLINE, "", NAN);
+	runs_decide("gear.gcode", 55, &rs, 1, &step);
+	ck_assert_int_eq(step.action, RUNS_KEEP);
+}
+END_TEST
+
+START_TEST(runs_an_unseen_end_is_judged_by_the_last_progress)
+{
+	struct printer_state	rs;
+	struct runs_step	step;
+
+	/* idle again: nearly done counts as completed, else failed */
+	run_state(&rs, PRINTER_IDLE, "", NAN);
+	runs_decide("gear.gcode", 96, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_CLOSE);
+	ck_assert_int_eq(step.result, RUNS_COMPLETED);
+	ck_assert_int_eq(step.seen_end, 0);
+	runs_decide("gear.gcode", 60, &rs, 0, &step);
+	ck_assert_int_eq(step.result, RUNS_FAILED);
+	runs_decide("gear.gcode", NAN, &rs, 0, &step);
+	ck_assert_int_eq(step.result, RUNS_FAILED);
+	/* another file: the old run ends, a new one opens */
+	run_state(&rs, PRINTER_PRINTING, "lid.gcode", 3);
+	runs_decide("gear.gcode", 99, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_CLOSE_OPEN);
+	ck_assert_int_eq(step.result, RUNS_COMPLETED);
+	/* the same file from the start again: a second run */
+	run_state(&rs, PRINTER_PRINTING, "gear.gcode", 2);
+	runs_decide("gear.gcode", 80, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_CLOSE_OPEN);
+	ck_assert_int_eq(step.result, RUNS_FAILED);
+	/* a finished report of another file ends the open one by progress */
+	run_state(&rs, PRINTER_FINISHED, "lid.gcode", 100);
+	runs_decide("gear.gcode", 30, &rs, 0, &step);
+	ck_assert_int_eq(step.action, RUNS_CLOSE);
+	ck_assert_int_eq(step.result, RUNS_FAILED);
+	ck_assert_int_eq(step.seen_end, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1157,6 +1258,10 @@ main(void)
 	tcase_add_test(tc, moonraker_states_and_klippy);
 	tcase_add_test(tc, moonraker_bad_bodies_are_refused);
 	tcase_add_test(tc, strings_are_cut_on_character_boundaries);
+	tcase_add_test(tc, runs_open_on_a_job_and_end_on_the_printers_verdict);
+	tcase_add_test(tc,
+	    runs_errors_end_prints_only_where_the_printer_drops_them);
+	tcase_add_test(tc, runs_an_unseen_end_is_judged_by_the_last_progress);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
