@@ -12,6 +12,11 @@
  * atomically, so its appearance means "ready".  Without --run-dir (or
  * --demo) the run directory is a fresh temporary one, removed at exit.
  * SIGINT or SIGTERM stops the brokers and exits 0.
+ *
+ * --bambu-shared-broker (or "shared_broker": true in the configuration)
+ * serves every Bambu printer from one broker on one port, for farms of
+ * hundreds (the telemetry benchmark); --stamp-log FILE numbers the
+ * reports in layer_num and logs when each was sent (sim/bambu.c).
  */
 #include <errno.h>
 #include <ftw.h>
@@ -56,7 +61,7 @@ static const char *const printer_keys[] = {
 	"access_code", "api_key", "scenario", "time_factor", "loop",
 	"print_seconds", "prepare_seconds", "idle_seconds", "rest_seconds",
 	"fail_at", "offline_seconds", "layers", "job", "report",
-	"developer_mode", "count", NULL
+	"developer_mode", "count", "ftp_port", "report_interval", NULL
 };
 
 /* A number from a JSON number or a numeric string; -1 when not one. */
@@ -179,6 +184,10 @@ load_printer(json_t *o, const struct opts *op, size_t idx,
 	if (get_num(o, "port", &d) != 0 || d < 0 || d > 65535)
 		BAD("port");
 	p->port = (int)d;
+	d = p->ftp_port;
+	if (get_num(o, "ftp_port", &d) != 0 || d < 0 || d > 65535)
+		BAD("ftp_port");
+	p->ftp_port = (int)d;
 	sc = json_string_value(json_object_get(o, "scenario"));
 	if (json_object_get(o, "scenario") != NULL && (sc == NULL ||
 	    sim_scenario_parse(sc, &p->scenario) != 0))
@@ -213,6 +222,9 @@ load_printer(json_t *o, const struct opts *op, size_t idx,
 	    (strcmp(report, "partial") != 0 && strcmp(report, "full") != 0))
 		BAD("report (partial or full)");
 	p->report_full = strcmp(report, "full") == 0;
+	if (get_num(o, "report_interval", &p->report_s) != 0 ||
+	    p->report_s < 0.02 || p->report_s > 3600)
+		BAD("report_interval (0.02 to 3600 seconds)");
 	if (get_bool(o, "developer_mode", &p->developer_mode) != 0)
 		BAD("developer_mode");
 #undef BAD
@@ -271,6 +283,8 @@ add_printers(struct sim *s, json_t *o, const struct opts *op, char *why,
 			}
 			if (p->port != 0)
 				p->port += (int)i;
+			if (p->ftp_port != 0)
+				p->ftp_port += (int)i;
 		}
 		s->n++;
 	}
@@ -356,6 +370,7 @@ farm_entry(const struct sim *s, const struct sim_printer *p)
 		    "full" : "partial"));
 		json_object_set_new(o, "developer_mode",
 		    json_boolean(p->developer_mode));
+		json_object_set_new(o, "ftp_port", json_integer(p->ftp_port));
 		break;
 	case SIM_PRUSALINK:
 		json_object_set_new(o, "username", json_string("maker"));
@@ -382,6 +397,8 @@ write_farm(const struct sim *s, int has_bambu)
 	top = json_pack("{s:I, s:s?, s:o}", "started_at",
 	    (json_int_t)time(NULL), "ca_file", has_bambu ? s->ca_file : NULL,
 	    "printers", list);
+	if (s->shared_broker && has_bambu)
+		json_object_set_new(top, "shared_broker", json_true());
 	snprintf(path, sizeof(path), "%s/farm.json", s->run_dir);
 	snprintf(tmp, sizeof(tmp), "%s/.farm.json.%d", s->run_dir,
 	    (int)getpid());
@@ -490,6 +507,10 @@ sim_run(struct cmd_ctx *c, int argc, char **argv)
 	op.host = "127.0.0.1";
 	specs = json_array();
 	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--bambu-shared-broker") == 0) {
+			s.shared_broker = 1;
+			continue;
+		}
 		if (a + 1 >= argc) {
 			json_decref(specs);
 			return cmd_fail("sim: %s needs a value (see printyard "
@@ -505,6 +526,8 @@ sim_run(struct cmd_ctx *c, int argc, char **argv)
 			json_array_append_new(specs, parse_spec(argv[++a]));
 		else if (strcmp(argv[a], "--host") == 0)
 			op.host = argv[++a];
+		else if (strcmp(argv[a], "--stamp-log") == 0)
+			s.stamp_path = argv[++a];
 		else if (strcmp(argv[a], "--time-factor") == 0) {
 			op.factor = strtod(argv[++a], &ep);
 			if (*ep != '\0' || op.factor <= 0) {
@@ -543,11 +566,12 @@ sim_run(struct cmd_ctx *c, int argc, char **argv)
 			    je.text);
 		}
 		if (get_num(conf, "time_factor", &op.factor) != 0 ||
-		    op.factor <= 0 || get_bool(conf, "loop", &op.loop) != 0) {
+		    op.factor <= 0 || get_bool(conf, "loop", &op.loop) != 0 ||
+		    get_bool(conf, "shared_broker", &s.shared_broker) != 0) {
 			json_decref(conf);
 			json_decref(specs);
-			return cmd_fail("sim: %s: bad time_factor or loop",
-			    config);
+			return cmd_fail("sim: %s: bad time_factor, loop or "
+			    "shared_broker", config);
 		}
 		if (json_string_value(json_object_get(conf, "host")) != NULL)
 			op.host = json_string_value(json_object_get(conf,
@@ -615,6 +639,10 @@ sim_run(struct cmd_ctx *c, int argc, char **argv)
 		cmd_fail("sim: %s", why);
 		goto out;
 	}
+	if (ftps_setup(&s, why, sizeof(why)) != 0) {
+		cmd_fail("sim: %s", why);
+		goto out;
+	}
 	/* settle the first states (idle -> preparing -> printing at once) */
 	for (i = 0; i < s.n; i++) {
 		sim_tick(&s.printers[i], 0);
@@ -640,6 +668,7 @@ out:
 	for (i = 0; i < s.n; i++)
 		if (s.printers[i].kind != SIM_BAMBU)
 			http_close(&s.printers[i]);
+	ftps_cleanup(&s);
 	bambu_cleanup(&s);
 	if (made_dir)
 		nftw(s.run_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
@@ -659,7 +688,8 @@ const struct command cmd_sim = {
 	"       printyard sim --demo DIR\n\n"
 	"Serves simulated printers that answer like the real devices:\n"
 	"PrusaLink, OctoPrint and Moonraker over HTTP, Bambu Lab over MQTT\n"
-	"with TLS (one mosquitto per printer, a test CA made at start).\n"
+	"with TLS (one mosquitto per printer, a test CA made at start) and\n"
+	"implicit FTPS for their print files.\n"
 	"When all listen, RUN_DIR/farm.json tells how to reach each one.\n\n"
 	"  --config FILE     JSON: {\"time_factor\": 10, \"loop\": false,\n"
 	"                    \"printers\": [{\"kind\": \"octoprint\", ...}]}\n"
@@ -670,7 +700,8 @@ const struct command cmd_sim = {
 	"                    print_seconds, prepare_seconds, idle_seconds,\n"
 	"                    rest_seconds, fail_at, offline_seconds, layers,\n"
 	"                    job, report (partial|full), developer_mode,\n"
-	"                    count\n"
+	"                    count, ftp_port (Bambu FTPS), report_interval\n"
+	"                    (Bambu: seconds between reports, 1)\n"
 	"  --demo DIR        the demo farm (8 printers, time factor 10,\n"
 	"                    looping); DIR holds farm.json and the test CA\n"
 	"  --run-dir DIR     where farm.json and the certificates go\n"
@@ -679,7 +710,14 @@ const struct command cmd_sim = {
 	"  --time-factor N   simulated seconds per real second (default 1)\n"
 	"  --base-port N     printers without a port get N, N+1, ...\n"
 	"                    (default: any free port)\n"
-	"  --host ADDR       address to listen on (default 127.0.0.1)\n\n"
+	"  --host ADDR       address to listen on (default 127.0.0.1)\n"
+	"  --bambu-shared-broker\n"
+	"                    one broker (one port, one access code, one\n"
+	"                    certificate naming every serial) for all Bambu\n"
+	"                    printers; config: \"shared_broker\": true\n"
+	"  --stamp-log FILE  Bambu: report N of a printer carries layer_num\n"
+	"                    N; FILE gets \"SERIAL N EPOCH_SECONDS\" per "
+	"report\n\n"
 	"docs/internals/sim.md describes the scenarios and farm.json.\n",
 	sim_run,
 };

@@ -77,26 +77,34 @@ static const struct stmt tel_stmts[] = {
 	{ "tel_printers",
 	  "SELECT p.id, p.kind::text AS kind, p.name, p.host, p.port, "
 	  "p.username, p.serial, p.secret, p.poll_idle_s, p.poll_busy_s, "
-	  "p.auth_failed_at IS NOT NULL AS auth_failed, p.updated_at::text "
+	  "p.auth_failed_at IS NOT NULL AS auth_failed, p.tls_mode, "
+	  "p.tls_fingerprint, p.updated_at::text "
 	  "AS version, s.status::text AS status FROM printers p LEFT JOIN "
 	  "printer_state s ON s.printer_id = p.id WHERE p.active ORDER BY "
 	  "p.id", 0 },
-	{ "tel_state",
+	/*
+	 * States and touches are written once per turn of the loop, for
+	 * every printer that reported: $1 [{printer_id, online, status,
+	 * ...}] (one entry per printer), $2 the ids heard from unchanged.
+	 */
+	{ "tel_states",
 	  "INSERT INTO printer_state AS o (printer_id, online, status, job, "
 	  "progress, layer, total_layers, remaining_s, nozzle_c, "
 	  "nozzle_target_c, bed_c, bed_target_c, chamber_c, fan_pct, "
 	  "speed_pct, control_ok, slots, errors, last_message_at, updated_at) "
-	  "SELECT $1::bigint, x.online, x.status::printer_status, x.job, "
+	  "SELECT x.printer_id, x.online, x.status::printer_status, x.job, "
 	  "x.progress, x.layer, x.total_layers, x.remaining_s, x.nozzle_c, "
 	  "x.nozzle_target_c, x.bed_c, x.bed_target_c, x.chamber_c, "
 	  "x.fan_pct, x.speed_pct, x.control_ok, coalesce(x.slots, '[]'), "
 	  "coalesce(x.errors, '[]'), CASE WHEN x.online THEN now() END, now() "
-	  "FROM jsonb_to_record($2::jsonb) AS x(online boolean, status text, "
-	  "job text, progress numeric, layer integer, total_layers integer, "
-	  "remaining_s integer, nozzle_c numeric, nozzle_target_c numeric, "
-	  "bed_c numeric, bed_target_c numeric, chamber_c numeric, fan_pct "
-	  "integer, speed_pct integer, control_ok boolean, slots jsonb, "
-	  "errors jsonb) ON CONFLICT (printer_id) DO UPDATE SET (online, "
+	  "FROM jsonb_to_recordset($1::jsonb) AS x(printer_id bigint, online "
+	  "boolean, status text, job text, progress numeric, layer integer, "
+	  "total_layers integer, remaining_s integer, nozzle_c numeric, "
+	  "nozzle_target_c numeric, bed_c numeric, bed_target_c numeric, "
+	  "chamber_c numeric, fan_pct integer, speed_pct integer, control_ok "
+	  "boolean, slots jsonb, errors jsonb) WHERE EXISTS (SELECT 1 FROM "
+	  "printers p WHERE p.id = x.printer_id) ON CONFLICT (printer_id) DO "
+	  "UPDATE SET (online, "
 	  "status, job, progress, layer, total_layers, remaining_s, nozzle_c, "
 	  "nozzle_target_c, bed_c, bed_target_c, chamber_c, fan_pct, "
 	  "speed_pct, control_ok, slots, errors, last_message_at, updated_at) "
@@ -106,10 +114,11 @@ static const struct stmt tel_stmts[] = {
 	  "EXCLUDED.bed_c, EXCLUDED.bed_target_c, EXCLUDED.chamber_c, "
 	  "EXCLUDED.fan_pct, EXCLUDED.speed_pct, EXCLUDED.control_ok, "
 	  "EXCLUDED.slots, EXCLUDED.errors, coalesce(EXCLUDED.last_message_at, "
-	  "o.last_message_at), now())", 2 },
+	  "o.last_message_at), now())", 1 },
 	{ "tel_touch",
 	  "UPDATE printer_state SET last_message_at = now() WHERE "
-	  "printer_id = $1", 1 },
+	  "printer_id IN (SELECT jsonb_array_elements_text($1::jsonb)::"
+	  "bigint)", 1 },
 	{ "tel_event",
 	  "INSERT INTO printer_events (printer_id, from_status, to_status, "
 	  "job, detail) VALUES ($1, $2::printer_status, $3::printer_status, "
@@ -146,7 +155,7 @@ static const struct stmt tel_stmts[] = {
 	  "'maker'), $8) WHERE id = $1", 8 },
 };
 
-enum { ST_PRINTERS, ST_STATE, ST_TOUCH, ST_EVENT, ST_SAMPLES,
+enum { ST_PRINTERS, ST_STATES, ST_TOUCH, ST_EVENT, ST_SAMPLES,
     ST_AUTH_FAILED, ST_LAST_ERROR, ST_BEAT, ST_FARM_FIND, ST_FARM_NEXT_ID,
     ST_FARM_INSERT, ST_FARM_UPDATE };
 
@@ -156,9 +165,13 @@ struct tel {
 	struct arena		*a;
 	struct secret		 secret;
 	struct http_poller	*hp;
+	struct files		*fl;		/* printers/files.c */
+	struct control		*ctl;		/* printers/control.c */
 	struct tel_printer	**ps;
 	size_t			 n;
 	json_t			*samples;	/* batch not yet written */
+	json_t			*states;	/* changed states, by printer */
+	json_t			*touched;	/* ids heard from, unchanged */
 	int			 sample_s;
 	const char		*farm;
 	struct stat		 farm_st;	/* of the last import */
@@ -249,6 +262,10 @@ printer_from_row(struct tel *t, json_t *row)
 	p->poll_idle_s = (int)json_row_int(row, "poll_idle_s");
 	p->poll_busy_s = (int)json_row_int(row, "poll_busy_s");
 	p->auth_failed = json_is_true(json_object_get(row, "auth_failed"));
+	p->tls_tofu = json_row_str(row, "tls_mode") != NULL &&
+	    strcmp(json_row_str(row, "tls_mode"), "tofu") == 0;
+	copy_str(p->tls_pin, sizeof(p->tls_pin), json_row_str(row,
+	    "tls_fingerprint"));
 	p->last_status = -1;
 	st = json_row_str(row, "status");
 	for (i = PRINTER_OFFLINE; st != NULL && i <= PRINTER_ERROR; i++)
@@ -419,20 +436,24 @@ set_last_error(struct tel *t, struct tel_printer *p, const char *msg)
 	err_clear(&e);
 }
 
-/* Stores and publishes s when it differs from what was stored. */
+/*
+ * Queues s for the next states_flush when it differs from what was
+ * stored (the latest state of a printer wins within one turn of the
+ * loop), else notes that the printer was heard from.  Runs and status
+ * events are written at once.
+ */
 static void
 state_store(struct tel *t, struct tel_printer *p,
     const struct printer_state *s, int online, double now)
 {
 	struct err	 e = { 0 };
-	json_t		*doc, *ev, *detail;
+	json_t		*doc, *detail;
 	const char	*prm[5];
 	char		*text;
 	int		 from;
 
 	doc = state_json(s, online);
 	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	prm[0] = arena_printf(t->a, "%lld", p->id);
 	if (text == NULL) {
 		json_decref(doc);
 		return;
@@ -441,28 +462,22 @@ state_store(struct tel *t, struct tel_printer *p,
 		free(text);
 		json_decref(doc);
 		if (online && now - p->stored_at >= TEL_TOUCH_S) {
-			if (db_exec(t->db, t->a, &tel_stmts[ST_TOUCH], prm,
-			    NULL, &e) == 0)
-				p->stored_at = now;
-			err_clear(&e);
+			json_array_append_new(t->touched, json_integer(
+			    (json_int_t)p->id));
+			p->stored_at = now;
 		}
 		return;
 	}
 	runs_observe(t->db, t->a, p, s);
-	prm[1] = text;
-	if (db_exec(t->db, t->a, &tel_stmts[ST_STATE], prm, NULL, &e) != 0) {
-		log_kv(LOG_WARN, "cannot store printer state", "printer",
-		    p->name, "error", e.message, NULL);
-		err_clear(&e);
-		free(text);
-		json_decref(doc);
-		return;
-	}
 	free(p->stored);
 	p->stored = text;
 	p->stored_at = now;
+	json_object_set_new(t->states, arena_printf(t->a, "%lld", p->id),
+	    json_pack("{s:I, s:s, s:O}", "printer_id", (json_int_t)p->id,
+	    "name", p->name, "state", doc));
 	from = p->last_status;
 	if (from != (int)s->status) {
+		prm[0] = arena_printf(t->a, "%lld", p->id);
 		prm[1] = from < 0 ? NULL : printer_status_name(from);
 		prm[2] = printer_status_name(s->status);
 		prm[3] = s->job[0] != '\0' ? s->job : NULL;
@@ -480,11 +495,81 @@ state_store(struct tel *t, struct tel_printer *p,
 		}
 		err_clear(&e);
 	}
-	ev = json_pack("{s:s, s:I, s:s, s:O}", "type", "printer_state",
-	    "printer_id", (json_int_t)p->id, "name", p->name, "state", doc);
-	live_publish("printers", ev);
-	json_decref(ev);
 	json_decref(doc);
+}
+
+/* Writes the rows of items ([{printer_id, name, state}]) in one go. */
+static int
+states_write(struct tel *t, json_t *items, struct err *e)
+{
+	json_t		*rows, *item, *row;
+	const char	*prm[1];
+	size_t		 i;
+
+	rows = json_array();
+	json_array_foreach(items, i, item) {
+		row = json_deep_copy(json_object_get(item, "state"));
+		json_object_set(row, "printer_id", json_object_get(item,
+		    "printer_id"));
+		json_array_append_new(rows, row);
+	}
+	prm[0] = arena_json_text(t->a, rows);
+	json_decref(rows);
+	return db_exec(t->db, t->a, &tel_stmts[ST_STATES], prm, NULL, e);
+}
+
+/*
+ * Writes the queued states in one statement and publishes them in one
+ * live message {"type": "printer_states", "items": [{printer_id, name,
+ * state}]}; when the batch is refused each state is tried alone, and a
+ * printer whose state cannot be written is written again at its next
+ * report.  Then the unchanged printers' last_message_at.
+ */
+static void
+states_flush(struct tel *t)
+{
+	struct err		 e = { 0 };
+	struct tel_printer	*p;
+	json_t			*items, *one, *item, *ev;
+	const char		*key, *prm[1];
+	size_t			 i;
+
+	items = json_array();
+	json_object_foreach(t->states, key, item)
+		json_array_append(items, item);
+	if (json_array_size(items) > 0 && states_write(t, items, &e) != 0) {
+		err_clear(&e);
+		json_array_foreach(items, i, item) {
+			one = json_pack("[O]", item);
+			if (states_write(t, one, &e) != 0) {
+				p = printer_find(t, json_row_int(item,
+				    "printer_id"));
+				log_kv(LOG_WARN, "cannot store printer state",
+				    "printer", json_row_str(item, "name"),
+				    "error", e.message, NULL);
+				err_clear(&e);
+				if (p != NULL) {
+					free(p->stored);
+					p->stored = NULL;
+				}
+			}
+			json_decref(one);
+		}
+	}
+	if (json_array_size(items) > 0) {
+		ev = json_pack("{s:s, s:O}", "type", "printer_states", "items",
+		    items);
+		live_publish("printers", ev);
+		json_decref(ev);
+	}
+	json_decref(items);
+	json_object_clear(t->states);
+	if (json_array_size(t->touched) == 0)
+		return;
+	prm[0] = arena_json_text(t->a, t->touched);
+	db_exec(t->db, t->a, &tel_stmts[ST_TOUCH], prm, NULL, &e);
+	err_clear(&e);
+	json_array_clear(t->touched);
 }
 
 static void
@@ -861,13 +946,22 @@ telemetry_run(struct cmd_ctx *c, int argc, char **argv)
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	db_register(tel_stmts, sizeof(tel_stmts) / sizeof(tel_stmts[0]));
 	runs_register();
+	files_register();
+	control_register();
 	t.db = db_new(c->cfg.database_url);
 	if (db_connect(t.db, &e) != 0 && e.code != ERR_UNAVAILABLE)
 		return cmd_fail("%s", e.message);
 	err_clear(&e);
 	t.a = arena_new(64 * 1024);
 	t.samples = json_array();
+	t.states = json_object();
+	t.touched = json_array();
 	if ((t.hp = http_poller_new()) == NULL)
+		return cmd_fail("telemetry: cannot start libcurl");
+	if ((t.ctl = control_new(t.hp)) == NULL)
+		return cmd_fail("telemetry: out of memory");
+	if ((t.fl = files_new(c->cfg.file_store, c->cfg.upload_max, t.farm,
+	    t.bambu_ca)) == NULL)
 		return cmd_fail("telemetry: cannot start libcurl");
 	live_init(c->cfg.nchan_publish_url);
 	log_kv(LOG_INFO, "telemetry started", NULL);
@@ -915,10 +1009,20 @@ telemetry_run(struct cmd_ctx *c, int argc, char **argv)
 			wait_ms = 10;
 		if (nfds > 0 && wait_ms > 200)
 			wait_ms = 200;		/* MQTT keep-alive and timers */
+		if (files_pending(t.fl) && wait_ms > 20)
+			wait_ms = 20;
+		if (control_pending(t.ctl) && wait_ms > 50)
+			wait_ms = 50;
+		else if (wait_ms > 200)
+			wait_ms = 200;	/* queued commands: printers/control.c */
 		http_poller_run(t.hp, wait_ms, fds, nfds, poll_done, &t);
 		for (i = 0; i < nfds; i++)
 			if (fds[i].revents != 0)
 				bambu_watch_io(fdp[i], fds[i].revents);
+		control_step(t.ctl, t.db, t.a, t.ps, t.n, t.bambu_ca != NULL ?
+		    t.bambu_ca : t.farm_ca, tel_now());
+		files_step(t.fl, t.db, t.a, t.ps, t.n, tel_now());
+		states_flush(&t);
 		now = tel_now();
 		if (now - last_flush >= TEL_FLUSH_S) {
 			samples_flush(&t);
@@ -930,6 +1034,7 @@ telemetry_run(struct cmd_ctx *c, int argc, char **argv)
 		}
 		arena_reset(t.a);
 	}
+	states_flush(&t);
 	samples_flush(&t);
 	for (i = 0; i < t.n; i++)
 		printer_free(&t, t.ps[i]);
@@ -937,7 +1042,11 @@ telemetry_run(struct cmd_ctx *c, int argc, char **argv)
 	free(t.farm_ca);
 	live_cleanup();
 	http_poller_free(t.hp);
+	control_free(t.ctl);
+	files_free(t.fl);
 	json_decref(t.samples);
+	json_decref(t.states);
+	json_decref(t.touched);
 	log_kv(LOG_INFO, "telemetry stopped", NULL);
 	arena_free(t.a);
 	db_free(t.db);

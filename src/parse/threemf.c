@@ -439,3 +439,88 @@ threemf_parse(const char *buf, size_t len, int plate,
 	zip_discard(za);
 	return rc;
 }
+
+/* Plate number of a "Metadata/plate_<N>.png" entry, or 0. */
+static int
+threemf_png_number(const char *name)
+{
+	const char	*s;
+	int		 n;
+
+	if (strncmp(name, THREEMF_PLATE_PREFIX,
+	    sizeof(THREEMF_PLATE_PREFIX) - 1) != 0)
+		return 0;
+	s = name + sizeof(THREEMF_PLATE_PREFIX) - 1;
+	if (*s < '1' || *s > '9')
+		return 0;
+	for (n = 0; *s >= '0' && *s <= '9'; s++) {
+		n = n * 10 + (*s - '0');
+		if (n > THREEMF_MAX_PLATES)
+			return 0;
+	}
+	return strcmp(s, ".png") == 0 ? n : 0;
+}
+
+int
+threemf_thumbnail(const char *buf, size_t len, int plate,
+    unsigned char *out, size_t outmax, size_t *outlen, struct err *e)
+{
+	zip_error_t	 ze;
+	zip_source_t	*src;
+	zip_t		*za;
+	zip_int64_t	 n, i, best = -1;
+	const char	*name;
+	char		*data;
+	size_t		 dlen;
+	int		 k, bestk = 0, rc;
+
+	*outlen = 0;
+	zip_error_init(&ze);
+	src = zip_source_buffer_create(len > 0 ? buf : NULL, len, 0, &ze);
+	if (src == NULL || (za = zip_open_from_source(src, ZIP_RDONLY,
+	    &ze)) == NULL) {
+		if (src != NULL)
+			zip_source_free(src);
+		zip_error_fini(&ze);
+		if (e != NULL)
+			err_set(e, ERR_INVALID, "the file is not a ZIP "
+			    "archive");
+		return ERR_INVALID;
+	}
+	zip_error_fini(&ze);
+	n = zip_get_num_entries(za, 0);
+	if (n < 0 || n > THREEMF_MAX_ENTRIES) {
+		zip_discard(za);
+		if (e != NULL)
+			err_set(e, ERR_TOO_LARGE, "the archive holds more "
+			    "than %d entries", THREEMF_MAX_ENTRIES);
+		return ERR_TOO_LARGE;
+	}
+	for (i = 0; i < n; i++) {
+		if ((name = zip_get_name(za, (zip_uint64_t)i,
+		    ZIP_FL_ENC_RAW)) == NULL ||
+		    (k = threemf_png_number(name)) == 0)
+			continue;
+		if ((plate != 0 && k == plate) || (plate == 0 &&
+		    (best < 0 || k < bestk))) {
+			best = i;
+			bestk = k;
+		}
+	}
+	if (best < 0) {
+		zip_discard(za);
+		if (e != NULL)
+			err_set(e, ERR_NOT_FOUND, "the file holds no plate "
+			    "image");
+		return ERR_NOT_FOUND;
+	}
+	rc = threemf_read(za, (zip_uint64_t)best, len, (long)outmax, &data,
+	    &dlen, e);
+	zip_discard(za);
+	if (rc != 0)
+		return rc;
+	memcpy(out, data, dlen);
+	*outlen = dlen;
+	free(data);
+	return 0;
+}

@@ -59,4 +59,15 @@ struct threemf_meta {
 int	threemf_parse(const char *buf, size_t len, int plate,
 	    struct threemf_meta *m, struct err *e);
 
+/*
+ * The preview image of a plate, Metadata/plate_<N>.png (plate 0: the
+ * lowest N present), unpacked into out[0..outmax).  Returns 0 with
+ * *outlen set, ERR_NOT_FOUND when there is none, ERR_INVALID for a
+ * damaged archive or entry, ERR_TOO_LARGE when the image is larger than
+ * outmax or the archive past the bounds above.
+ */
+int	threemf_thumbnail(const char *buf, size_t len, int plate,
+	    unsigned char *out, size_t outmax, size_t *outlen,
+	    struct err *e);
+
 #endif

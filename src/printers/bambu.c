@@ -16,6 +16,15 @@
  * takes longer than BAMBU_CONNECT_S or a silence longer than
  * BAMBU_SILENT_S (POLL_UNREACHABLE); the worker then frees it outside
  * any mosquitto callback and reconnects with its backoff.
+ *
+ * Trust on first use (tls_mode 'tofu'): the certificate is accepted
+ * without the CA and name checks, its SHA-256 is handed to the worker
+ * to pin (p->tls_pin_new) and a later certificate with another
+ * fingerprint is refused (p->tls_changed).  A verify callback records
+ * why a handshake failed in words.  Commands (printers/control.c) are
+ * published over the watch session (bambu_watch_send) and their replies
+ * matched by sequence_id; a connection test is a session of its own
+ * (bambu_probe_*) that ends at the CONNACK.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -23,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <mosquitto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -36,11 +46,22 @@
 #define BAMBU_SILENT_S		15
 #define BAMBU_KEEPALIVE_S	30
 
+/* What the certificate check saw (the SSL_CTX's app data). */
+struct bambu_tls {
+	char		 serial[40];
+	int		 tofu;
+	char		 pin[68];	/* tofu: the pinned fingerprint */
+	char		 seen[68];	/* the server certificate's */
+	const char	*code;		/* why it failed: tls_name, ... */
+	char		 why[256];
+};
+
 struct bambu_conn {
 	struct tel_printer	*p;
 	struct mosquitto	*m;
 	SSL_CTX			*ctx;
 	struct bambu_cache	 cache;
+	struct bambu_tls	 tls;
 	poll_done_fn		 done;
 	void			*arg;
 	int			 connected;
@@ -51,6 +72,97 @@ struct bambu_conn {
 
 static int	lib_ready;
 
+/*
+ * Records the server certificate's fingerprint and why a check failed;
+ * in tofu mode accepts any chain and name but refuses a certificate
+ * other than the pinned one.
+ */
+static int
+bambu_verify(int ok, X509_STORE_CTX *x)
+{
+	struct bambu_tls	*t;
+	SSL			*ssl;
+	X509			*leaf;
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 n, i;
+	int			 err;
+
+	ssl = X509_STORE_CTX_get_ex_data(x,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl == NULL || (t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl))) ==
+	    NULL)
+		return ok;
+	if ((leaf = X509_STORE_CTX_get0_cert(x)) != NULL &&
+	    X509_digest(leaf, EVP_sha256(), md, &n) == 1 && n == 32)
+		for (i = 0; i < n; i++)
+			snprintf(t->seen + 2 * i, 3, "%02x", md[i]);
+	if (t->tofu) {
+		if (X509_STORE_CTX_get_error_depth(x) != 0 || t->pin[0] ==
+		    '\0' || strcmp(t->pin, t->seen) == 0)
+			return 1;
+		t->code = "cert_changed";
+		snprintf(t->why, sizeof(t->why), "certificate changed since "
+		    "it was trusted (was %s, now %s)", t->pin, t->seen);
+		return 0;
+	}
+	if (ok || t->code != NULL)
+		return ok;
+	err = X509_STORE_CTX_get_error(x);
+	if (err == X509_V_ERR_HOSTNAME_MISMATCH) {
+		t->code = "tls_name";
+		snprintf(t->why, sizeof(t->why), "TLS name mismatch: the "
+		    "printer's certificate is not issued to serial %s",
+		    t->serial);
+	} else {
+		t->code = "untrusted";
+		snprintf(t->why, sizeof(t->why), "untrusted certificate: %s",
+		    X509_verify_cert_error_string(err));
+	}
+	return 0;
+}
+
+/* A TLS context that checks as tls says; NULL with why filled. */
+static SSL_CTX *
+bambu_tls_ctx(struct bambu_tls *tls, const char *ca_file, char *why,
+    size_t whylen)
+{
+	SSL_CTX	*ctx;
+
+	if (!tls->tofu && ca_file == NULL) {
+		snprintf(why, whylen, "no CA file for Bambu printers is "
+		    "configured (--bambu-ca)");
+		return NULL;
+	}
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	SSL_CTX_set_app_data(ctx, tls);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, bambu_verify);
+	if (tls->tofu)
+		return ctx;
+	if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1 ||
+	    X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(ctx),
+	    tls->serial, 0) != 1) {
+		snprintf(why, whylen, "cannot read the CA file %s", ca_file);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* Copies what the certificate check learnt to the printer. */
+static void
+bambu_tls_note(struct bambu_conn *b)
+{
+	struct tel_printer	*p = b->p;
+
+	snprintf(p->tls_seen, sizeof(p->tls_seen), "%s", b->tls.seen);
+	snprintf(p->tls_why, sizeof(p->tls_why), "%s", b->tls.why);
+	if (b->tls.code != NULL && strcmp(b->tls.code, "cert_changed") == 0)
+		p->tls_changed = 1;
+}
+
 static void
 bambu_end(struct bambu_conn *b, enum poll_outcome o, const char *why)
 {
@@ -59,10 +171,12 @@ bambu_end(struct bambu_conn *b, enum poll_outcome o, const char *why)
 	if (b->ended)
 		return;
 	b->ended = 1;
+	bambu_tls_note(b);
 	memset(&r, 0, sizeof(r));
 	printer_state_init(&r.state);
 	r.outcome = o;
-	snprintf(r.error, sizeof(r.error), "%s", why);
+	snprintf(r.error, sizeof(r.error), "%s", b->tls.why[0] != '\0' &&
+	    !b->connected ? b->tls.why : why);
 	b->done(b->p, &r, b->arg);
 }
 
@@ -95,6 +209,9 @@ on_connect(struct mosquitto *m, void *obj, int rc)
 	}
 	b->connected = 1;
 	b->last_msg = tel_now();
+	bambu_tls_note(b);
+	if (b->tls.tofu && b->tls.pin[0] == '\0' && b->tls.seen[0] != '\0')
+		b->p->tls_pin_new = 1;
 	mosquitto_subscribe(m, NULL, b->report, 0);
 	bambu_pushall(b, b->last_msg);
 }
@@ -109,6 +226,25 @@ on_disconnect(struct mosquitto *m, void *obj, int rc)
 	    "handshake or certificate check failed)");
 }
 
+/* A reply to the command awaited (same sequence_id, with a result). */
+static void
+bambu_ctl_reply(struct tel_printer *p, const void *data, size_t len)
+{
+	struct bambu_reply	 r;
+	struct err		 e = { 0 };
+
+	if (bambu_reply(data, len, &r, &e) != 0) {
+		err_clear(&e);
+		return;
+	}
+	if (r.result < 0 || strcmp(r.command, "push_status") == 0 ||
+	    strcmp(r.sequence_id, p->ctl_seq) != 0)
+		return;
+	p->ctl_answer = r.result == 1 ? 1 : -1;
+	snprintf(p->ctl_reason, sizeof(p->ctl_reason), "%s", r.reason);
+	p->ctl_seq[0] = '\0';
+}
+
 static void
 on_message(struct mosquitto *m, void *obj,
     const struct mosquitto_message *msg)
@@ -120,6 +256,9 @@ on_message(struct mosquitto *m, void *obj,
 	if (b->ended || msg->payloadlen <= 0)
 		return;
 	b->last_msg = tel_now();
+	if (b->p->ctl_seq[0] != '\0')
+		bambu_ctl_reply(b->p, msg->payload,
+		    (size_t)msg->payloadlen);
 	memset(&r, 0, sizeof(r));
 	if (bambu_merge(&b->cache, msg->payload, (size_t)msg->payloadlen,
 	    &e) != 0) {
@@ -146,11 +285,6 @@ bambu_watch_start(struct tel_printer *p, const char *ca_file,
 	char			 id[64];
 	int			 rc;
 
-	if (ca_file == NULL) {
-		snprintf(why, whylen, "no CA file for Bambu printers is "
-		    "configured (--bambu-ca)");
-		return -1;
-	}
 	if (!lib_ready) {
 		mosquitto_lib_init();
 		lib_ready = 1;
@@ -164,23 +298,20 @@ bambu_watch_start(struct tel_printer *p, const char *ca_file,
 	b->arg = arg;
 	b->started = tel_now();
 	bambu_cache_init(&b->cache);
+	snprintf(b->tls.serial, sizeof(b->tls.serial), "%s", p->serial);
+	b->tls.tofu = p->tls_tofu;
+	snprintf(b->tls.pin, sizeof(b->tls.pin), "%s", p->tls_pin);
 	snprintf(b->report, sizeof(b->report), "device/%s/report", p->serial);
 	snprintf(b->request, sizeof(b->request), "device/%s/request",
 	    p->serial);
 	snprintf(id, sizeof(id), "printyard-%d-%lld", (int)getpid(), p->id);
 	p->mq = b;
-	if ((b->m = mosquitto_new(id, true, b)) == NULL ||
-	    (b->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+	if ((b->m = mosquitto_new(id, true, b)) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	SSL_CTX_set_verify(b->ctx, SSL_VERIFY_PEER, NULL);
-	if (SSL_CTX_load_verify_locations(b->ctx, ca_file, NULL) != 1 ||
-	    X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(b->ctx),
-	    p->serial, 0) != 1) {
-		snprintf(why, whylen, "cannot read the CA file %s", ca_file);
+	if ((b->ctx = bambu_tls_ctx(&b->tls, ca_file, why, whylen)) == NULL)
 		return -1;
-	}
 	mosquitto_int_option(b->m, MOSQ_OPT_PROTOCOL_VERSION,
 	    MQTT_PROTOCOL_V311);
 	mosquitto_void_option(b->m, MOSQ_OPT_SSL_CTX, b->ctx);
@@ -195,9 +326,14 @@ bambu_watch_start(struct tel_printer *p, const char *ca_file,
 	rc = mosquitto_connect_async(b->m, p->host, p->port,
 	    BAMBU_KEEPALIVE_S);
 	if (rc == MOSQ_ERR_TLS) {
-		snprintf(why, whylen, "the TLS handshake with the printer "
-		    "failed: its certificate is not signed by the configured "
-		    "CA or not issued to serial %s", p->serial);
+		bambu_tls_note(b);
+		if (b->tls.why[0] != '\0')
+			snprintf(why, whylen, "%s", b->tls.why);
+		else
+			snprintf(why, whylen, "the TLS handshake with the "
+			    "printer failed: its certificate is not signed by "
+			    "the configured CA or not issued to serial %s",
+			    p->serial);
 		return -1;
 	}
 	if (rc != MOSQ_ERR_SUCCESS) {
@@ -287,4 +423,251 @@ bambu_watch_tick(struct tel_printer *p, double now)
 		    "reports");
 	else if (b->connected && now - b->last_pushall >= BAMBU_PUSHALL_S)
 		bambu_pushall(b, now);
+}
+
+int
+bambu_watch_send(struct tel_printer *p, const char *json, const char *seq)
+{
+	struct bambu_conn	*b = p->mq;
+
+	if (b == NULL || b->ended || !b->connected)
+		return -1;
+	p->ctl_answer = 0;
+	p->ctl_reason[0] = '\0';
+	snprintf(p->ctl_seq, sizeof(p->ctl_seq), "%s", seq != NULL ? seq :
+	    "");
+	if (mosquitto_publish(b->m, NULL, b->request, (int)strlen(json), json,
+	    1, false) != MOSQ_ERR_SUCCESS) {
+		p->ctl_seq[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- connection tests ---- */
+
+struct bambu_probe {
+	struct mosquitto	*m;
+	SSL_CTX			*ctx;
+	struct bambu_tls	 tls;
+	char			 host[256];
+	int			 port;
+	double			 started;
+	double			 connected;	/* CONNACK accepted, 0: not yet */
+	char			 ok[512];	/* the OK words, without version */
+	const char		*code;	/* set when it ended */
+	char			 why[512];
+};
+
+#define BAMBU_VERSION_S		3	/* wait for get_version's reply */
+
+#define BAMBU_GET_VERSION \
+	"{\"info\": {\"sequence_id\": \"1\", \"command\": \"get_version\"}}"
+
+static void
+probe_end(struct bambu_probe *b, const char *code, const char *why)
+{
+	if (b->code != NULL)
+		return;
+	if (b->tls.code != NULL && strcmp(code, "ok") != 0 &&
+	    strcmp(code, "access_code") != 0) {
+		code = b->tls.code;
+		why = b->tls.why;
+	}
+	b->code = code;
+	snprintf(b->why, sizeof(b->why), "%s", why);
+}
+
+static void
+probe_connect(struct mosquitto *m, void *obj, int rc)
+{
+	struct bambu_probe	*b = obj;
+	char			 why[512];
+
+	if (rc == 4 || rc == 5)
+		probe_end(b, "access_code", "wrong access code: the printer "
+		    "refused user bblp with the stored access code");
+	else if (rc != 0) {
+		snprintf(why, sizeof(why), "the printer refused the "
+		    "connection: %s", mosquitto_connack_string(rc));
+		probe_end(b, "refused", why);
+	} else {
+		snprintf(b->ok, sizeof(b->ok), "OK: connected to %s port %d, "
+		    "certificate %s (SHA-256 %.16s...), access code accepted",
+		    b->host, b->port, b->tls.tofu ? (b->tls.pin[0] != '\0' ?
+		    "matches the pinned one" : "not pinned yet") :
+		    "issued to the serial by a trusted CA", b->tls.seen);
+		/* Ask for the firmware; OK without it after a while. */
+		b->connected = tel_now();
+		snprintf(why, sizeof(why), "device/%s/report", b->tls.serial);
+		mosquitto_subscribe(m, NULL, why, 0);
+		snprintf(why, sizeof(why), "device/%s/request", b->tls.serial);
+		mosquitto_publish(m, NULL, why, (int)strlen(BAMBU_GET_VERSION),
+		    BAMBU_GET_VERSION, 0, false);
+	}
+}
+
+/* The reply to get_version: the firmware of module "ota". */
+static void
+probe_message(struct mosquitto *m, void *obj,
+    const struct mosquitto_message *msg)
+{
+	struct bambu_probe	*b = obj;
+	json_t			*j, *mods, *mod;
+	const char		*cmd, *ver, *hw;
+	char			 why[600];
+	size_t			 i;
+
+	if (b->code != NULL || msg->payloadlen <= 0 || msg->payloadlen >
+	    65536 || (j = json_loadb(msg->payload,
+	    (size_t)msg->payloadlen, 0, NULL)) == NULL)
+		return;
+	cmd = json_string_value(json_object_get(json_object_get(j, "info"),
+	    "command"));
+	mods = json_object_get(json_object_get(j, "info"), "module");
+	ver = hw = NULL;
+	json_array_foreach(mods, i, mod)
+		if (json_is_string(json_object_get(mod, "name")) &&
+		    strcmp(json_string_value(json_object_get(mod, "name")),
+		    "ota") == 0) {
+			ver = json_string_value(json_object_get(mod, "sw_ver"));
+			hw = json_string_value(json_object_get(mod, "hw_ver"));
+		}
+	if (cmd != NULL && strcmp(cmd, "get_version") == 0) {
+		snprintf(why, sizeof(why), "%s, firmware %s%s%s", b->ok,
+		    ver != NULL ? ver : "unknown", hw != NULL ? ", hardware " :
+		    "", hw != NULL ? hw : "");
+		probe_end(b, "ok", why);
+	}
+	json_decref(j);
+}
+
+static void
+probe_disconnect(struct mosquitto *m, void *obj, int rc)
+{
+	struct bambu_probe	*b = obj;
+	char			 why[512];
+
+	if (b->connected > 0) {
+		probe_end(b, "ok", b->ok);
+		return;
+	}
+	snprintf(why, sizeof(why), "unreachable: %s port %d closed the "
+	    "connection during the TLS or MQTT handshake", b->host, b->port);
+	probe_end(b, "unreachable", why);
+}
+
+struct bambu_probe *
+bambu_probe_start(const struct tel_printer *p, const char *ca_file)
+{
+	struct bambu_probe	*b;
+	char			 id[64], why[512];
+	int			 rc;
+
+	if (!lib_ready) {
+		mosquitto_lib_init();
+		lib_ready = 1;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	b->started = tel_now();
+	snprintf(b->host, sizeof(b->host), "%s", p->host);
+	b->port = p->port;
+	snprintf(b->tls.serial, sizeof(b->tls.serial), "%s", p->serial);
+	b->tls.tofu = p->tls_tofu;
+	snprintf(b->tls.pin, sizeof(b->tls.pin), "%s", p->tls_pin);
+	snprintf(id, sizeof(id), "printyard-test-%d-%lld", (int)getpid(),
+	    p->id);
+	if ((b->m = mosquitto_new(id, true, b)) == NULL) {
+		probe_end(b, "failed", "out of memory");
+		return b;
+	}
+	if ((b->ctx = bambu_tls_ctx(&b->tls, ca_file, why, sizeof(why))) ==
+	    NULL) {
+		probe_end(b, "failed", why);
+		return b;
+	}
+	mosquitto_int_option(b->m, MOSQ_OPT_PROTOCOL_VERSION,
+	    MQTT_PROTOCOL_V311);
+	mosquitto_void_option(b->m, MOSQ_OPT_SSL_CTX, b->ctx);
+	mosquitto_int_option(b->m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+	mosquitto_tls_insecure_set(b->m, true);
+	mosquitto_username_pw_set(b->m, "bblp", p->secret != NULL ?
+	    p->secret : "");
+	mosquitto_connect_callback_set(b->m, probe_connect);
+	mosquitto_disconnect_callback_set(b->m, probe_disconnect);
+	mosquitto_message_callback_set(b->m, probe_message);
+	rc = mosquitto_connect_async(b->m, b->host, b->port,
+	    BAMBU_KEEPALIVE_S);
+	if (rc == MOSQ_ERR_TLS) {
+		snprintf(why, sizeof(why), "the TLS handshake with %s port %d "
+		    "failed", b->host, b->port);
+		probe_end(b, "untrusted", why);
+	} else if (rc != MOSQ_ERR_SUCCESS) {
+		snprintf(why, sizeof(why), "unreachable: cannot connect to %s "
+		    "port %d (%s)", b->host, b->port, rc == MOSQ_ERR_ERRNO ?
+		    "connection refused or no route" : mosquitto_strerror(rc));
+		probe_end(b, "unreachable", why);
+	}
+	return b;
+}
+
+int
+bambu_probe_step(struct bambu_probe *b, double now, const char **code,
+    char *why, size_t whylen)
+{
+	struct pollfd	pfd;
+	char		msg[512];
+	int		rc;
+
+	if (b->code == NULL && (pfd.fd = mosquitto_socket(b->m)) >= 0) {
+		pfd.events = POLLIN | POLLOUT;
+		pfd.revents = 0;
+		rc = MOSQ_ERR_SUCCESS;
+		if (poll(&pfd, 1, 0) > 0) {
+			if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+				rc = mosquitto_loop_read(b->m, 1);
+			if (b->code == NULL && rc == MOSQ_ERR_SUCCESS &&
+			    (pfd.revents & POLLOUT) &&
+			    mosquitto_socket(b->m) >= 0)
+				rc = mosquitto_loop_write(b->m, 1);
+		}
+		if (b->code == NULL && rc != MOSQ_ERR_SUCCESS) {
+			snprintf(msg, sizeof(msg), "unreachable: the "
+			    "connection to %s port %d failed during the "
+			    "handshake (%s)", b->host, b->port,
+			    mosquitto_strerror(rc));
+			probe_end(b, "unreachable", msg);
+		}
+		if (b->code == NULL)
+			mosquitto_loop_misc(b->m);
+	}
+	if (b->code == NULL && b->connected > 0 && now - b->connected >
+	    BAMBU_VERSION_S)
+		probe_end(b, "ok", b->ok);
+	if (b->code == NULL && now - b->started > BAMBU_CONNECT_S) {
+		snprintf(msg, sizeof(msg), "unreachable: no answer from %s "
+		    "port %d within %d s", b->host, b->port, BAMBU_CONNECT_S);
+		probe_end(b, "unreachable", msg);
+	}
+	if (b->code == NULL)
+		return 0;
+	*code = b->code;
+	snprintf(why, whylen, "%s", b->why);
+	return 1;
+}
+
+void
+bambu_probe_free(struct bambu_probe *b)
+{
+	if (b == NULL)
+		return;
+	b->code = b->code != NULL ? b->code : "failed";
+	if (b->m != NULL) {
+		mosquitto_disconnect(b->m);
+		mosquitto_destroy(b->m);
+	}
+	if (b->ctx != NULL)
+		SSL_CTX_free(b->ctx);
+	free(b);
 }

@@ -10,6 +10,11 @@
  * every transfer has a connect and a total timeout, so a printer that
  * hangs delays only itself.  Credentials: PrusaLink HTTP digest (user +
  * password), OctoPrint X-Api-Key, Moonraker X-Api-Key when it has one.
+ *
+ * http_call_start runs one request for someone else (the commands of
+ * printers/control.c) on the same multi handle, with the printer's
+ * credentials copied at start, and hands back status code and body; the
+ * poll path above does not see those transfers.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -44,8 +49,20 @@ struct http_conn {
 	int			 pending;
 };
 
+/* One request of http_call_start (commands, printers/control.c). */
+struct http_call {
+	struct http_call	*next;
+	CURL			*h;
+	struct curl_slist	*hdrs;
+	struct http_body	 body;
+	char			*payload;
+	http_call_fn		 done;
+	void			*arg;
+};
+
 struct http_poller {
 	CURLM			*m;
+	struct http_call	*calls;		/* in flight */
 };
 
 int
@@ -220,11 +237,118 @@ http_poll_forget(struct http_poller *hp, struct tel_printer *p)
 	p->busy = 0;
 }
 
+static void
+http_call_free(struct http_poller *hp, struct http_call *c)
+{
+	if (c->h != NULL) {
+		curl_multi_remove_handle(hp->m, c->h);
+		curl_easy_cleanup(c->h);
+	}
+	curl_slist_free_all(c->hdrs);
+	free(c->body.p);
+	free(c->payload);
+	free(c);
+}
+
+int
+http_call_start(struct http_poller *hp, const struct tel_printer *p,
+    const char *method, const char *path, const char *json,
+    long timeout_ms, http_call_fn done, void *arg)
+{
+	struct http_call	*c;
+	char			 url[1024], hdr[512];
+
+	if (!http_poller_handles(p->kind) || (c = calloc(1, sizeof(*c))) ==
+	    NULL)
+		return -1;
+	c->done = done;
+	c->arg = arg;
+	if ((c->h = curl_easy_init()) == NULL || (json != NULL &&
+	    (c->payload = strdup(json)) == NULL)) {
+		http_call_free(hp, c);
+		return -1;
+	}
+	if (strchr(p->host, ':') != NULL)
+		snprintf(url, sizeof(url), "http://[%s]:%d%s", p->host, p->port,
+		    path);
+	else
+		snprintf(url, sizeof(url), "http://%s:%d%s", p->host, p->port,
+		    path);
+	c->hdrs = curl_slist_append(NULL, "Accept: application/json");
+	if (json != NULL)
+		c->hdrs = curl_slist_append(c->hdrs,
+		    "Content-Type: application/json");
+	if (p->kind != TEL_PRUSALINK && p->secret != NULL &&
+	    *p->secret != '\0') {
+		snprintf(hdr, sizeof(hdr), "X-Api-Key: %s", p->secret);
+		c->hdrs = curl_slist_append(c->hdrs, hdr);
+	}
+	curl_easy_setopt(c->h, CURLOPT_URL, url);
+	curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "GET") != 0 || c->payload != NULL) {
+		curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, c->payload != NULL ?
+		    c->payload : "");
+		if (strcmp(method, "GET") == 0)
+			curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(c->h, CURLOPT_PRIVATE, NULL);
+	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, http_write);
+	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &c->body);
+	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, c->hdrs);
+	curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT_MS, HTTP_CONNECT_MS);
+	curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->h, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(c->h, CURLOPT_FORBID_REUSE, 1L);
+	if (p->kind == TEL_PRUSALINK) {
+		curl_easy_setopt(c->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+		curl_easy_setopt(c->h, CURLOPT_USERNAME, p->username);
+		curl_easy_setopt(c->h, CURLOPT_PASSWORD, p->secret != NULL ?
+		    p->secret : "");
+	}
+	if (curl_multi_add_handle(hp->m, c->h) != CURLM_OK) {
+		curl_easy_cleanup(c->h);
+		c->h = NULL;
+		http_call_free(hp, c);
+		return -1;
+	}
+	c->next = hp->calls;
+	hp->calls = c;
+	return 0;
+}
+
+/* Ends the call of easy handle h, if it is one; 1 when it was. */
+static int
+http_call_end(struct http_poller *hp, CURL *h, CURLcode res)
+{
+	struct http_call	**pp, *c;
+	long			 code = 0;
+
+	for (pp = &hp->calls; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->h == h)
+			break;
+	if ((c = *pp) == NULL)
+		return 0;
+	*pp = c->next;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	c->done(c->arg, code, c->body.p != NULL ? c->body.p : "", c->body.len,
+	    res == CURLE_OK ? NULL : c->body.too_big ? "the answer is too "
+	    "large" : curl_easy_strerror(res));
+	http_call_free(hp, c);
+	return 1;
+}
+
 void
 http_poller_free(struct http_poller *hp)
 {
+	struct http_call	*c;
+
 	if (hp == NULL)
 		return;
+	while ((c = hp->calls) != NULL) {
+		hp->calls = c->next;
+		http_call_free(hp, c);
+	}
 	curl_multi_cleanup(hp->m);
 	free(hp);
 	curl_global_cleanup();
@@ -356,6 +480,8 @@ http_poller_run(struct http_poller *hp, int timeout_ms,
 	curl_multi_perform(hp->m, &running);
 	while ((msg = curl_multi_info_read(hp->m, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
+			continue;
+		if (http_call_end(hp, msg->easy_handle, msg->data.result))
 			continue;
 		priv = NULL;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);

@@ -64,6 +64,24 @@ struct tel_printer {
 	char			 run_file[256];
 	double			 run_pct;	/* last progress seen, NAN */
 	double			 run_pct_saved;	/* last written to the run */
+
+	/* the printer's files (printers/files.c) */
+	int			 files_busy;	/* a listing or download runs */
+	int			 files_online;	/* online when last looked */
+	int			 files_status;	/* status when last looked */
+	double			 files_at;	/* last listing started */
+
+	/* commands and trust on first use (printers/control.c) */
+	int			 tls_tofu;	/* tls_mode 'tofu' */
+	char			 tls_pin[68];	/* pinned SHA-256 hex, or "" */
+	char			 tls_seen[68];	/* last handshake's, or "" */
+	char			 tls_why[256];	/* why a handshake failed */
+	int			 tls_pin_new;	/* first use: store tls_seen */
+	int			 tls_changed;	/* refused: not the pinned one */
+	int			 tls_changed_told;	/* event written */
+	char			 ctl_seq[24];	/* Bambu: sequence_id awaited */
+	int			 ctl_answer;	/* 0 none, 1 success, -1 fail */
+	char			 ctl_reason[256];	/* the printer's reason */
 };
 
 enum poll_outcome {
@@ -113,6 +131,18 @@ void			 http_poller_run(struct http_poller *, int timeout_ms,
 			    poll_done_fn done, void *arg);
 
 /*
+ * One request to p (copied: p may go away meanwhile) on the poller's
+ * multi handle; done gets the status code and body, or error (a
+ * transport failure in words, code 0).  For printers/control.c.
+ */
+typedef void	(*http_call_fn)(void *arg, long code, const char *body,
+		    size_t len, const char *error);
+int			 http_call_start(struct http_poller *,
+			    const struct tel_printer *, const char *method,
+			    const char *path, const char *json, long timeout_ms,
+			    http_call_fn done, void *arg);
+
+/*
  * Bambu (printers/bambu.c).  Start connects p (p->mq); on -1 why says
  * what failed and p->mq may be set (forget it).  Results come through
  * done, also from inside bambu_watch_io and bambu_watch_tick; a session
@@ -129,6 +159,25 @@ int			 bambu_watch_fd(const struct tel_printer *,
 void			 bambu_watch_io(struct tel_printer *, short revents);
 /* Keep-alive, pushall and the handshake and silence timeouts. */
 void			 bambu_watch_tick(struct tel_printer *, double now);
+/*
+ * Publishes json on device/<serial>/request over the watch session
+ * (QoS 1); -1 when it is not connected.  If seq is not NULL, the reply
+ * carrying that sequence_id sets p->ctl_answer and p->ctl_reason.
+ */
+int			 bambu_watch_send(struct tel_printer *,
+			    const char *json, const char *seq);
+/*
+ * A connection test (printers/control.c): a session of its own that
+ * ends at the CONNACK.  bambu_probe_step moves it on without blocking
+ * and returns 0 while it runs, else 1 with *code (ok, unreachable,
+ * tls_name, untrusted, cert_changed, access_code) and why in words.
+ */
+struct bambu_probe;
+struct bambu_probe	*bambu_probe_start(const struct tel_printer *,
+			    const char *ca_file);
+int			 bambu_probe_step(struct bambu_probe *, double now,
+			    const char **code, char *why, size_t whylen);
+void			 bambu_probe_free(struct bambu_probe *);
 
 /*
  * Print runs (printers/runs.c): statements registered once; observe is
@@ -139,5 +188,37 @@ struct arena;
 void			 runs_register(void);
 void			 runs_observe(struct db *, struct arena *,
 			    struct tel_printer *, const struct printer_state *);
+
+/*
+ * Printer files (printers/files.c): `files` and `download` commands and
+ * automatic listings, on a libcurl multi handle of its own.
+ */
+struct files;
+void			 files_register(void);
+struct files		*files_new(const char *store, long upload_max,
+			    const char *farm, const char *bambu_ca);
+void			 files_free(struct files *);
+void			 files_step(struct files *, struct db *,
+			    struct arena *, struct tel_printer **, size_t,
+			    double now);
+/* 1 while transfers run (the loop should wake often). */
+int			 files_pending(const struct files *);
+
+/*
+ * Commands (printers/control.c): pause, resume, stop, start and test
+ * rows of printer_commands, carried out over the poller's multi handle
+ * (HTTP kinds) or the Bambu watch session; also stores the certificate
+ * fingerprints Bambu sessions pin on first use.
+ */
+struct control;
+void			 control_register(void);
+struct control		*control_new(struct http_poller *);
+void			 control_free(struct control *);
+/* ca_file: the CAs Bambu certificates must chain to (or NULL). */
+void			 control_step(struct control *, struct db *,
+			    struct arena *, struct tel_printer **, size_t,
+			    const char *ca_file, double now);
+/* 1 while commands run (the loop should wake often). */
+int			 control_pending(const struct control *);
 
 #endif

@@ -30,6 +30,9 @@ extern const struct resource	print_jobs_resource;
 extern const struct resource	customers_resource;
 extern const struct resource	settings_resource;
 /* printers */
+extern const struct resource	printer_commands_resource;
+extern const struct resource	commands_resource;
+extern const struct resource	printer_files_resource;
 extern const struct resource	printers_resource;
 
 const struct resource *const resources[] = {
@@ -59,6 +62,9 @@ const struct resource *const resources[] = {
 	&customers_resource,
 	&settings_resource,
 	/* printers */
+	&printer_commands_resource,
+	&commands_resource,
+	&printer_files_resource,
 	&printers_resource,
 };
 

@@ -17,6 +17,17 @@
  * starts it again on the same port.  A hung printer's broker is stopped
  * (SIGSTOP): connections stay open and silent until SIGCONT.  A flooding
  * printer publishes fifty reports a second.
+ *
+ * Shared-broker mode (s->shared_broker, for the telemetry benchmark):
+ * one mosquitto serves every Bambu printer on one TLS port, with one
+ * certificate that names every serial (DNS subjectAltNames; the file
+ * SERIAL.crt of each printer links to it, so FTPS serves it too) and
+ * one access code (the first Bambu printer's, given to all).  Topics
+ * still carry each serial.  Scenarios that act on a printer's own
+ * broker (offline, hang, badauth) are refused in this mode.  With
+ * s->stamp_path each report's number (1, 2, ...) goes into layer_num
+ * and a line "SERIAL NUMBER EPOCH_SECONDS" is appended to that file
+ * when the report is handed to the socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +59,8 @@
 #define ERR_HEATBED	50364421	/* 0300_8005 */
 
 static int	lib_ready;
+static int	shared;		/* one broker for all (s->shared_broker) */
+static FILE	*stamp_log;	/* s->stamp_path, or NULL */
 
 /*
  * Runs a program (the arguments after log, NULL-terminated) with its
@@ -142,25 +155,37 @@ port_open(const char *host, int port)
 	return ok;
 }
 
+/*
+ * A key and a certificate BASE.key/.crt under the TLS directory, signed
+ * by the test CA, with common name cn and the subjectAltName list san
+ * ("DNS:A,DNS:B").
+ */
 static int
-make_certs(struct sim *s, struct sim_printer *p, int serialno)
+make_cert(struct sim *s, const char *base, const char *cn, const char *san,
+    int serialno)
 {
-	char	key[700], csr[700], crt[700], ext[700], log[700], subj[64];
-	char	text[256], sn[32], cakey[700];
+	char	key[700], csr[700], crt[700], ext[700], log[700], subj[80];
+	char	sn[32], cakey[700], *text;
+	size_t	len;
+	int	rc;
 
-	snprintf(key, sizeof(key), "%s/%s.key", s->tls_dir, p->serial);
-	snprintf(csr, sizeof(csr), "%s/%s.csr", s->tls_dir, p->serial);
-	snprintf(crt, sizeof(crt), "%s/%s.crt", s->tls_dir, p->serial);
-	snprintf(ext, sizeof(ext), "%s/%s.ext", s->tls_dir, p->serial);
+	snprintf(key, sizeof(key), "%s/%s.key", s->tls_dir, base);
+	snprintf(csr, sizeof(csr), "%s/%s.csr", s->tls_dir, base);
+	snprintf(crt, sizeof(crt), "%s/%s.crt", s->tls_dir, base);
+	snprintf(ext, sizeof(ext), "%s/%s.ext", s->tls_dir, base);
 	snprintf(log, sizeof(log), "%s/openssl.log", s->tls_dir);
 	snprintf(cakey, sizeof(cakey), "%s/ca.key", s->tls_dir);
-	snprintf(subj, sizeof(subj), "/CN=%s", p->serial);
+	snprintf(subj, sizeof(subj), "/CN=%s", cn);
 	snprintf(sn, sizeof(sn), "%d", 1000 + serialno);
-	snprintf(text, sizeof(text), "basicConstraints=critical,CA:FALSE\n"
+	len = strlen(san) + 256;
+	if ((text = malloc(len)) == NULL)
+		return -1;
+	snprintf(text, len, "basicConstraints=critical,CA:FALSE\n"
 	    "keyUsage=critical,digitalSignature\n"
-	    "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:%s\n",
-	    p->serial);
-	if (write_file(ext, text) != 0 ||
+	    "extendedKeyUsage=serverAuth\nsubjectAltName=%s\n", san);
+	rc = write_file(ext, text);
+	free(text);
+	if (rc != 0 ||
 	    run(log, "openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
 	    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
 	    csr, "-subj", subj, (char *)NULL) != 0 ||
@@ -173,16 +198,27 @@ make_certs(struct sim *s, struct sim_printer *p, int serialno)
 }
 
 static int
-make_broker_files(struct sim *s, struct sim_printer *p)
+make_certs(struct sim *s, struct sim_printer *p, int serialno)
+{
+	char	san[64];
+
+	snprintf(san, sizeof(san), "DNS:%s", p->serial);
+	return make_cert(s, p->serial, p->serial, san, serialno);
+}
+
+/* BASE.pw and BASE.conf: a broker on host:port with BASE.crt/.key. */
+static int
+broker_files(struct sim *s, const char *base, const char *title,
+    const char *accepted, const char *host, int port)
 {
 	char		 pw[700], conf[700], log[700], text[4096];
 	struct passwd	*me;
 
-	snprintf(pw, sizeof(pw), "%s/%s.pw", s->tls_dir, p->serial);
-	snprintf(conf, sizeof(conf), "%s/%s.conf", s->tls_dir, p->serial);
-	snprintf(log, sizeof(log), "%s/%s.log", s->tls_dir, p->serial);
+	snprintf(pw, sizeof(pw), "%s/%s.pw", s->tls_dir, base);
+	snprintf(conf, sizeof(conf), "%s/%s.conf", s->tls_dir, base);
+	snprintf(log, sizeof(log), "%s/%s.log", s->tls_dir, base);
 	unlink(pw);
-	if (run(log, "mosquitto_passwd", "-c", "-b", pw, "bblp", p->accepted,
+	if (run(log, "mosquitto_passwd", "-c", "-b", pw, "bblp", accepted,
 	    (char *)NULL) != 0)
 		return -1;
 	me = getpwuid(geteuid());
@@ -199,21 +235,29 @@ make_broker_files(struct sim *s, struct sim_printer *p)
 	    "cafile %s\n"
 	    "certfile %s/%s.crt\n"
 	    "keyfile %s/%s.key\n",
-	    p->name, pw, me != NULL ? me->pw_name : "root",
-	    p->bound_port, p->host, s->ca_file, s->tls_dir, p->serial,
-	    s->tls_dir, p->serial);
+	    title, pw, me != NULL ? me->pw_name : "root",
+	    port, host, s->ca_file, s->tls_dir, base, s->tls_dir, base);
 	return write_file(conf, text);
 }
 
 static int
-broker_start(struct sim *s, struct sim_printer *p)
+make_broker_files(struct sim *s, struct sim_printer *p)
+{
+	return broker_files(s, p->serial, p->name, p->accepted, p->host,
+	    p->bound_port);
+}
+
+/* Starts mosquitto with BASE.conf; *out its pid once the port answers. */
+static int
+broker_run(struct sim *s, const char *base, const char *host, int port,
+    pid_t *out)
 {
 	char	conf[700], log[700];
 	pid_t	pid;
 	int	fd, i, status;
 
-	snprintf(conf, sizeof(conf), "%s/%s.conf", s->tls_dir, p->serial);
-	snprintf(log, sizeof(log), "%s/%s.log", s->tls_dir, p->serial);
+	snprintf(conf, sizeof(conf), "%s/%s.conf", s->tls_dir, base);
+	snprintf(log, sizeof(log), "%s/%s.log", s->tls_dir, base);
 	pid = fork();
 	if (pid < 0)
 		return -1;
@@ -233,12 +277,12 @@ broker_start(struct sim *s, struct sim_printer *p)
 		execlp("mosquitto", "mosquitto", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
-	p->broker = pid;
+	*out = pid;
 	for (i = 0; i < 100; i++) {
-		if (port_open(p->host, p->bound_port))
+		if (port_open(host, port))
 			return 0;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			p->broker = -1;
+			*out = -1;
 			return -1;
 		}
 		usleep(50000);
@@ -246,32 +290,45 @@ broker_start(struct sim *s, struct sim_printer *p)
 	return -1;
 }
 
-void
-bambu_stop(struct sim_printer *p)
+static int
+broker_start(struct sim *s, struct sim_printer *p)
+{
+	return broker_run(s, p->serial, p->host, p->bound_port, &p->broker);
+}
+
+/* Stops a broker (SIGTERM, SIGKILL after two seconds); *pid = -1. */
+static void
+broker_kill(pid_t *pid)
 {
 	int	status, i;
 
+	if (*pid > 0) {
+		kill(*pid, SIGTERM);
+		for (i = 0; i < 100; i++) {
+			if (waitpid(*pid, &status, WNOHANG) == *pid)
+				break;
+			usleep(20000);
+		}
+		if (i == 100) {
+			kill(*pid, SIGKILL);
+			waitpid(*pid, &status, 0);
+		}
+	}
+	*pid = -1;
+}
+
+void
+bambu_stop(struct sim_printer *p)
+{
 	if (p->mosq != NULL && p->mqtt_up) {
 		mosquitto_disconnect(p->mosq);
 		mosquitto_loop_write(p->mosq, 1);
 	}
 	p->mqtt_up = 0;
-	if (p->broker > 0) {
-		if (p->hung_seen)
-			kill(p->broker, SIGCONT);
-		p->hung_seen = 0;
-		kill(p->broker, SIGTERM);
-		for (i = 0; i < 100; i++) {
-			if (waitpid(p->broker, &status, WNOHANG) == p->broker)
-				break;
-			usleep(20000);
-		}
-		if (i == 100) {
-			kill(p->broker, SIGKILL);
-			waitpid(p->broker, &status, 0);
-		}
-	}
-	p->broker = -1;
+	if (p->broker > 0 && p->hung_seen)
+		kill(p->broker, SIGCONT);
+	p->hung_seen = 0;
+	broker_kill(&p->broker);
 	if (p->mosq != NULL)
 		mosquitto_loop_read(p->mosq, 1);	/* notices the close */
 }
@@ -419,8 +476,12 @@ report(struct sim_printer *p, double now, int full, const char *seq)
 	json_t		*cur, *out, *v;
 	const char	*k;
 	char		 sq[32];
+	struct timespec	 ts;
 
 	cur = full_report(p, now);
+	if (stamp_log != NULL)
+		json_object_set_new(cur, "layer_num",
+		    json_integer(++p->stamp_n));
 	if (seq == NULL) {
 		snprintf(sq, sizeof(sq), "%d", ++p->seq);
 		seq = sq;
@@ -440,6 +501,11 @@ report(struct sim_printer *p, double now, int full, const char *seq)
 	json_decref(p->last_report);
 	p->last_report = cur;
 	publish(p, json_pack("{s:o}", "print", out));
+	if (stamp_log != NULL) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		fprintf(stamp_log, "%s %d %lld.%06ld\n", p->serial, p->stamp_n,
+		    (long long)ts.tv_sec, ts.tv_nsec / 1000);
+	}
 }
 
 static void
@@ -533,6 +599,10 @@ on_connect(struct mosquitto *m, void *obj, int rc)
 	json_decref(p->last_report);
 	p->last_report = NULL;
 	p->next_report = 0;
+	/* many printers: spread their reports over the interval */
+	if (shared)
+		p->next_report = sim_now() + p->report_s *
+		    ((double)random() / RAND_MAX);
 }
 
 static void
@@ -560,6 +630,88 @@ client_new(struct sim *s, struct sim_printer *p)
 	mosquitto_connect_callback_set(p->mosq, on_connect);
 	mosquitto_disconnect_callback_set(p->mosq, on_disconnect);
 	mosquitto_message_callback_set(p->mosq, on_message);
+	return 0;
+}
+
+/*
+ * The shared broker: every Bambu printer takes the first one's access
+ * code and host; one certificate names every serial; SERIAL.crt and
+ * SERIAL.key link to it for the FTPS server.
+ */
+static int
+shared_setup(struct sim *s, char *why, size_t whylen)
+{
+	struct sim_printer	*p, *first = NULL;
+	struct buf		 san;
+	char			 from[700], to[700];
+	size_t			 i;
+
+	buf_init(&san, 64 * 1024);
+	for (i = 0; i < s->n; i++) {
+		p = &s->printers[i];
+		if (p->kind != SIM_BAMBU)
+			continue;
+		if (p->scenario == SCN_OFFLINE || p->scenario == SCN_HANG ||
+		    p->scenario == SCN_BADAUTH) {
+			snprintf(why, whylen, "%s: scenario %s needs a broker "
+			    "of its own (not with a shared broker)", p->name,
+			    sim_scenario_name(p->scenario));
+			buf_free(&san);
+			return -1;
+		}
+		if (first == NULL)
+			first = p;
+		else {
+			memcpy(p->secret, first->secret, sizeof(p->secret));
+			memcpy(p->accepted, first->accepted,
+			    sizeof(p->accepted));
+			memcpy(p->host, first->host, sizeof(p->host));
+		}
+		buf_printf(&san, "%sDNS:%s", san.len > 0 ? "," : "",
+		    p->serial);
+	}
+	if (first == NULL) {
+		buf_free(&san);
+		return 0;
+	}
+	s->broker_port = first->port != 0 ? first->port :
+	    free_port(first->host);
+	if (make_cert(s, "broker", "Printyard Simulator Broker", san.data,
+	    0) != 0) {
+		snprintf(why, whylen, "cannot make the shared broker's "
+		    "certificate (see %s/openssl.log)", s->tls_dir);
+		buf_free(&san);
+		return -1;
+	}
+	buf_free(&san);
+	for (i = 0; i < s->n; i++) {
+		p = &s->printers[i];
+		if (p->kind != SIM_BAMBU)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s.crt", s->tls_dir,
+		    p->serial);
+		snprintf(to, sizeof(to), "%s/%s.key", s->tls_dir, p->serial);
+		unlink(from);
+		unlink(to);
+		if (symlink("broker.crt", from) != 0 ||
+		    symlink("broker.key", to) != 0) {
+			snprintf(why, whylen, "%s: %s", from, strerror(errno));
+			return -1;
+		}
+	}
+	if (broker_files(s, "broker", "the shared broker", first->accepted,
+	    first->host, s->broker_port) != 0) {
+		snprintf(why, whylen, "cannot write the shared broker's files "
+		    "(is mosquitto_passwd installed? Debian package "
+		    "mosquitto)");
+		return -1;
+	}
+	if (broker_run(s, "broker", first->host, s->broker_port,
+	    &s->broker) != 0) {
+		snprintf(why, whylen, "mosquitto did not start on %s:%d (see "
+		    "%s/broker.log)", first->host, s->broker_port, s->tls_dir);
+		return -1;
+	}
 	return 0;
 }
 
@@ -593,10 +745,31 @@ bambu_setup(struct sim *s, char *why, size_t whylen)
 		mosquitto_lib_init();
 		lib_ready = 1;
 	}
+	shared = s->shared_broker;
+	s->broker = -1;
+	if (s->stamp_path != NULL && (stamp_log = fopen(s->stamp_path,
+	    "w")) == NULL) {
+		snprintf(why, whylen, "%s: %s", s->stamp_path,
+		    strerror(errno));
+		return -1;
+	}
+	if (shared && shared_setup(s, why, whylen) != 0)
+		return -1;
 	for (i = 0; i < s->n; i++) {
 		p = &s->printers[i];
 		if (p->kind != SIM_BAMBU)
 			continue;
+		if (shared) {
+			if (client_new(s, p) != 0) {
+				snprintf(why, whylen, "%s: cannot make its "
+				    "MQTT client", p->name);
+				return -1;
+			}
+			p->bound_port = s->broker_port;
+			mosquitto_connect(p->mosq, p->host, p->bound_port, 30);
+			p->next_connect = sim_now() + 1;
+			continue;
+		}
 		p->bound_port = p->port != 0 ? p->port : free_port(p->host);
 		if (make_certs(s, p, (int)i) != 0) {
 			snprintf(why, whylen, "%s: cannot make its certificate "
@@ -642,10 +815,21 @@ bambu_step(struct sim *s, struct sim_printer *p, double now)
 	}
 	if (p->hung)
 		return;
-	if (p->broker > 0 && waitpid(p->broker, &status, WNOHANG) ==
+	if (shared) {
+		/* the shared broker: checked once a second, not per printer */
+		if (now >= s->broker_check) {
+			s->broker_check = now + 1;
+			if (s->broker > 0 && waitpid(s->broker, &status,
+			    WNOHANG) == s->broker)
+				s->broker = -1;
+			if (s->broker < 0)
+				broker_run(s, "broker", p->host,
+				    s->broker_port, &s->broker);
+		}
+	} else if (p->broker > 0 && waitpid(p->broker, &status, WNOHANG) ==
 	    p->broker)
 		p->broker = -1;		/* died: start it again */
-	if (p->broker < 0) {
+	if (!shared && p->broker < 0) {
 		if (now < p->next_connect)
 			return;
 		p->next_connect = now + 1;
@@ -664,7 +848,7 @@ bambu_step(struct sim *s, struct sim_printer *p, double now)
 	mosquitto_loop_misc(p->mosq);
 	if (p->mqtt_up && now >= p->next_report) {
 		report(p, now, 0, NULL);
-		p->next_report = now + 1;
+		p->next_report = now + p->report_s;
 		/* flood: fifty a second (the loop wakes ten times a second) */
 		for (n = 1; p->scenario == SCN_FLOOD && n < 5; n++)
 			report(p, now, 0, NULL);
@@ -715,6 +899,12 @@ bambu_cleanup(struct sim *s)
 		json_decref(p->last_report);
 		p->last_report = NULL;
 	}
+	if (shared)
+		broker_kill(&s->broker);
+	shared = 0;
+	if (stamp_log != NULL)
+		fclose(stamp_log);
+	stamp_log = NULL;
 	if (lib_ready)
 		mosquitto_lib_cleanup();
 	lib_ready = 0;

@@ -113,6 +113,7 @@ sim_printer_defaults(struct sim_printer *p, enum sim_kind kind, size_t n)
 	p->fail_at = 40;
 	p->offline_s = 120;
 	p->layers = 150;
+	p->report_s = 1;
 	p->developer_mode = 1;
 	p->nozzle = p->bed = AMBIENT_C;
 	p->listen_fd = -1;

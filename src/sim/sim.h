@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -57,6 +58,15 @@ enum sim_scenario {
 struct sim_conn;
 struct mosquitto;
 
+/* A print file held by a simulated printer (ftps.c). */
+#define SIM_NFILES	2
+struct sim_file {
+	char		 name[128];
+	unsigned char	*data;
+	size_t		 len;
+	time_t		 mtime;
+};
+
 struct sim_printer {
 	/* configuration */
 	enum sim_kind		 kind;
@@ -78,6 +88,7 @@ struct sim_printer {
 	double			 offline_s;	/* SCN_OFFLINE */
 	int			 layers;
 	int			 report_full;	/* Bambu X1: full reports */
+	double			 report_s;	/* Bambu: s between reports */
 	int			 developer_mode;
 
 	/* simulated device */
@@ -111,6 +122,12 @@ struct sim_printer {
 	double			 next_connect;
 	json_t			*last_report;	/* what subscribers hold */
 	int			 seq;
+	int			 stamp_n;	/* --stamp-log: reports sent */
+
+	/* print files and (Bambu) the FTPS server (ftps.c) */
+	struct sim_file		*files;		/* NULL: not made yet */
+	size_t			 nfiles;
+	int			 ftp_port;	/* wanted, then bound */
 };
 
 struct sim {
@@ -119,6 +136,20 @@ struct sim {
 	char			 run_dir[512];
 	char			 tls_dir[600];
 	char			 ca_file[640];
+	pid_t			 ftps_pid;	/* the FTPS process (ftps.c) */
+
+	/*
+	 * Bambu shared-broker mode (--bambu-shared-broker, the telemetry
+	 * benchmark): one mosquitto for every Bambu printer, one access
+	 * code, one certificate naming every serial; --stamp-log FILE
+	 * puts each report's number in layer_num and logs it with its
+	 * send time (bambu.c).
+	 */
+	int			 shared_broker;
+	pid_t			 broker;	/* the shared one, -1: none */
+	int			 broker_port;
+	double			 broker_check;	/* next liveness check */
+	const char		*stamp_path;	/* NULL: no stamping */
 };
 
 /* model.c */
@@ -200,5 +231,15 @@ void		 bambu_ready(struct sim_printer *, short revents);
 void		 bambu_stop(struct sim_printer *);
 /* Stops every broker and frees the clients. */
 void		 bambu_cleanup(struct sim *);
+
+/* ftps.c */
+/* The printer's print files (made at first use). */
+const struct sim_file	*sim_files(struct sim_printer *, size_t *n);
+/* The file of that name (leading slashes ignored), or NULL. */
+const struct sim_file	*sim_file_find(struct sim_printer *, const char *);
+/* Starts the FTPS server of every Bambu printer (after bambu_setup). */
+int		 ftps_setup(struct sim *, char *, size_t);
+/* Stops the FTPS servers and frees the files. */
+void		 ftps_cleanup(struct sim *);
 
 #endif

@@ -68,6 +68,21 @@ key_ok(const struct sim_printer *p, const char *key)
 	return key != NULL && strcmp(key, p->accepted) == 0;
 }
 
+/* Answers the bytes of the print file name (ftps.c), or 404. */
+static int
+file_bytes(struct sim_printer *p, const char *name, struct sim_resp *r)
+{
+	const struct sim_file	*f;
+
+	if ((f = sim_file_find(p, name)) == NULL)
+		return -1;
+	r->status = 200;
+	r->ctype = "application/octet-stream";
+	buf_reset(&r->body);
+	buf_add(&r->body, f->data, f->len);
+	return 0;
+}
+
 /* ---- PrusaLink ---- */
 
 static const char *
@@ -222,6 +237,30 @@ prusa_control(struct sim_printer *p, const struct sim_req *q,
 	r->status = 204;
 }
 
+/* The USB stick's root folder with its print files as children. */
+static void
+prusa_files(struct sim_printer *p, struct sim_resp *r)
+{
+	const struct sim_file	*f;
+	json_t			*kids;
+	char			 dl[160];
+	size_t			 n, i;
+
+	f = sim_files(p, &n);
+	kids = json_array();
+	for (i = 0; i < n; i++) {
+		snprintf(dl, sizeof(dl), "/usb/%s", f[i].name);
+		json_array_append_new(kids, json_pack("{s:s, s:s, s:s, s:b, "
+		    "s:I, s:I, s:{s:s}}", "name", f[i].name, "display_name",
+		    f[i].name, "type", "PRINT_FILE", "read_only", 0,
+		    "m_timestamp", (json_int_t)f[i].mtime, "size",
+		    (json_int_t)f[i].len, "refs", "download", dl));
+	}
+	web_json(r, 200, json_pack("{s:s, s:s, s:b, s:I, s:o}", "name", "usb",
+	    "type", "FOLDER", "read_only", 0, "m_timestamp",
+	    (json_int_t)1763700000, "children", kids));
+}
+
 static void
 prusa(struct sim_printer *p, const struct sim_req *q, struct sim_resp *r)
 {
@@ -265,6 +304,13 @@ prusa(struct sim_printer *p, const struct sim_req *q, struct sim_resp *r)
 			r->status = 204;
 		else
 			web_json(r, 200, j);
+	} else if (is(q, "GET", "/api/v1/files/usb/") ||
+	    is(q, "GET", "/api/v1/files/usb")) {
+		prusa_files(p, r);
+	} else if (strcmp(q->method, "GET") == 0 &&
+	    strncmp(q->path, "/usb/", 5) == 0) {
+		if (file_bytes(p, q->path + 5, r) != 0)
+			prusa_error(r, 404, "Not Found", "No such file.");
 	} else if (prusa_job_id(q->path, "/api/v1/job/", &id, &rest) == 0) {
 		prusa_control(p, q, r, id, rest);
 	} else if (strcmp(q->method, "POST") == 0 &&
@@ -352,24 +398,29 @@ octo_job(const struct sim_printer *p, struct sim_resp *r)
 }
 
 static void
-octo_files(const struct sim_printer *p, struct sim_resp *r)
+octo_files(struct sim_printer *p, struct sim_resp *r)
 {
-	char	res[300], dl[300];
+	const struct sim_file	*f;
+	json_t			*list;
+	char			 res[300], dl[300];
+	size_t			 n, i;
 
-	snprintf(res, sizeof(res), "http://%s:%d/api/files/local/%s", p->host,
-	    p->bound_port, p->job_file);
-	snprintf(dl, sizeof(dl), "http://%s:%d/downloads/files/local/%s",
-	    p->host, p->bound_port, p->job_file);
-	web_json(r, 200, json_pack("{s:[{s:s, s:s, s:s, s:[s, s], s:s, "
-	    "s:I, s:I, s:{s:s, s:s}, s:{s:I, s:{s:{s:f, s:f}}}}], "
-	    "s:I, s:I}",
-	    "files", "name", p->job_file, "path", p->job_file,
-	    "type", "machinecode", "typePath", "machinecode", "gcode",
-	    "origin", "local", "size", (json_int_t)file_size(p),
-	    "date", (json_int_t)1763700000, "refs", "resource", res,
-	    "download", dl, "gcodeAnalysis", "estimatedPrintTime",
-	    (json_int_t)p->print_s, "filament", "tool0", "length",
-	    filament_mm(p), "volume", round1(filament_mm(p) * 0.0024),
+	f = sim_files(p, &n);
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		snprintf(res, sizeof(res), "http://%s:%d/api/files/local/%s",
+		    p->host, p->bound_port, f[i].name);
+		snprintf(dl, sizeof(dl), "http://%s:%d/downloads/files/local/"
+		    "%s", p->host, p->bound_port, f[i].name);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, "
+		    "s:[s, s], s:s, s:I, s:I, s:{s:s, s:s}}",
+		    "name", f[i].name, "path", f[i].name,
+		    "type", "machinecode", "typePath", "machinecode", "gcode",
+		    "origin", "local", "size", (json_int_t)f[i].len,
+		    "date", (json_int_t)f[i].mtime, "refs", "resource", res,
+		    "download", dl));
+	}
+	web_json(r, 200, json_pack("{s:o, s:I, s:I}", "files", list,
 	    "free", (json_int_t)3200000000LL, "total",
 	    (json_int_t)15000000000LL));
 }
@@ -451,6 +502,12 @@ octo(struct sim_printer *p, const struct sim_req *q, struct sim_resp *r)
 	else if (is(q, "GET", "/api/files") ||
 	    is(q, "GET", "/api/files/local"))
 		octo_files(p, r);
+	else if (strcmp(q->method, "GET") == 0 &&
+	    strncmp(q->path, "/downloads/files/local/", 23) == 0) {
+		if (file_bytes(p, q->path + 23, r) != 0)
+			web_json(r, 404, json_pack("{s:s}", "error",
+			    "File not found"));
+	}
 	else if (strcmp(q->method, "POST") == 0 &&
 	    strncmp(q->path, "/api/files/local/", 17) == 0) {
 		b = body_json(q);
@@ -637,6 +694,22 @@ moon_control(struct sim_printer *p, const struct sim_req *q,
 }
 
 static void
+moon_files(struct sim_printer *p, struct sim_resp *r)
+{
+	const struct sim_file	*f;
+	json_t			*list;
+	size_t			 n, i;
+
+	f = sim_files(p, &n);
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:f, s:I, s:s}",
+		    "path", f[i].name, "modified", (double)f[i].mtime + 0.5,
+		    "size", (json_int_t)f[i].len, "permissions", "rw"));
+	moon_result(r, list);
+}
+
+static void
 moonraker(struct sim_printer *p, const struct sim_req *q,
     struct sim_resp *r)
 {
@@ -674,9 +747,12 @@ moonraker(struct sim_printer *p, const struct sim_req *q,
 	else if (is(q, "POST", "/printer/print/start"))
 		moon_control(p, q, r, "start");
 	else if (is(q, "GET", "/server/files/list"))
-		moon_result(r, json_pack("[{s:s, s:f, s:I, s:s}]", "path",
-		    p->job_file, "modified", 1763700000.5, "size",
-		    (json_int_t)file_size(p), "permissions", "rw"));
+		moon_files(p, r);
+	else if (strcmp(q->method, "GET") == 0 &&
+	    strncmp(q->path, "/server/files/gcodes/", 21) == 0) {
+		if (file_bytes(p, q->path + 21, r) != 0)
+			moon_error(r, 404, "File does not exist");
+	}
 	else
 		moon_error(r, 404, "Not Found");
 }

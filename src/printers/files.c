@@ -1,0 +1,1155 @@
+/*
+ * files.c -- the print files stored on the printers: listing them and
+ * downloading them into Printyard's file store (the telemetry worker's
+ * files module).
+ *
+ * Work comes from printer_commands rows of kind `files` (list) and
+ * `download` (args {"path"}), claimed queued -> sent and ended done or
+ * failed with a result in plain words, and from the worker itself: a
+ * printer's listing is refreshed when it comes online and when a print
+ * on it ends, at most every FILES_AUTO_S.
+ *
+ * Transports, all on this module's own libcurl multi handle so the loop
+ * never blocks: Bambu over implicit FTPS (ftps URLs: TLS from the first
+ * byte, PROT P, user bblp and the access code; port 990 unless the
+ * simulator's farm.json names another) with the certificate checked as
+ * printers/bambu.c checks it: chained to the Bambu CAs (or the farm's
+ * test CA) and issued to the serial, which curl checks by connecting to
+ * the address under the serial's name; PrusaLink (digest), OctoPrint
+ * and Moonraker (X-Api-Key) over HTTP.
+ *
+ * A download is held in memory up to upload_max bytes (a larger one is
+ * refused, before it starts when the listing gave its size), hashed
+ * (SHA-256), written to <file_store>/printers/<id>/<YYYY-MM-DD>/
+ * <sha256>.<ext> through a temporary name, and read for its slicer
+ * metadata (parse/gcode.c, parse/threemf.c) and thumbnail
+ * (parse/thumbs.c, or the plate image of a 3MF).
+ *
+ * Invariants: a printer has at most one job running here; a job knows
+ * its printer by id only (the worker may reload printers meanwhile);
+ * every claimed command is ended exactly once.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/crypto.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "integrations/live.h"
+#include "parse/gcode.h"
+#include "parse/threemf.h"
+#include "parse/thumbs.h"
+#include "printers/telemetry.h"
+
+#define FILES_CHECK_S		0.5	/* queued commands */
+#define FILES_AUTO_S		180	/* automatic listings, at most */
+#define FILES_CONNECT_MS	5000L
+#define FILES_LIST_MS		20000L
+#define FILES_DOWNLOAD_MS	600000L
+#define FILES_LIST_MAX		(4L * 1024 * 1024)
+#define FILES_MAX_LISTED	2000
+#define FILES_FTPS_PORT		990
+
+enum {
+	ST_QUEUED, ST_CLAIM, ST_END, ST_LISTING, ST_FIND, ST_STORED
+};
+
+static const struct stmt files_stmts[] = {
+	{ "files_queued",
+	  "SELECT id, printer_id, command::text AS command, args, created_by "
+	  "FROM printer_commands WHERE status = 'queued' AND command::text "
+	  "IN ('files', 'download') ORDER BY id LIMIT 20", 0 },
+	{ "files_claim",
+	  "UPDATE printer_commands SET status = 'sent' WHERE id = $1 AND "
+	  "status = 'queued' RETURNING id", 1 },
+	{ "files_end",
+	  "UPDATE printer_commands SET status = $2::printer_command_status, "
+	  "result = left($3, 2000), code = $4, done_at = now() WHERE id = $1 "
+	  "AND status IN ('queued', 'sent') RETURNING printer_id, "
+	  "command::text AS command", 4 },
+	{ "files_listing",
+	  "WITH l AS (SELECT DISTINCT ON (x.path) x.* FROM "
+	  "jsonb_to_recordset($2::jsonb) AS x(path text, name text, "
+	  "size bigint, modified float8, ref text)), "
+	  "up AS (INSERT INTO printer_files AS o (printer_id, path, name, "
+	  "size, modified_at, download_ref, listed_at) SELECT $1, path, "
+	  "name, size, to_timestamp(modified), ref, now() FROM l "
+	  "ON CONFLICT (printer_id, path) DO UPDATE SET name = "
+	  "EXCLUDED.name, size = EXCLUDED.size, modified_at = "
+	  "EXCLUDED.modified_at, download_ref = EXCLUDED.download_ref, "
+	  "listed_at = EXCLUDED.listed_at, gone_at = NULL, "
+	  "file_sha256 = CASE WHEN o.size IS NOT DISTINCT FROM EXCLUDED.size "
+	  "AND o.modified_at IS NOT DISTINCT FROM EXCLUDED.modified_at THEN "
+	  "o.file_sha256 END, "
+	  "file_path = CASE WHEN o.size IS NOT DISTINCT FROM EXCLUDED.size "
+	  "AND o.modified_at IS NOT DISTINCT FROM EXCLUDED.modified_at THEN "
+	  "o.file_path END, "
+	  "downloaded_at = CASE WHEN o.size IS NOT DISTINCT FROM "
+	  "EXCLUDED.size AND o.modified_at IS NOT DISTINCT FROM "
+	  "EXCLUDED.modified_at THEN o.downloaded_at END "
+	  "RETURNING id), "
+	  "gone AS (UPDATE printer_files SET gone_at = now() WHERE "
+	  "printer_id = $1 AND gone_at IS NULL AND path NOT IN (SELECT path "
+	  "FROM l) RETURNING id) "
+	  "SELECT (SELECT count(*) FROM up) AS listed, (SELECT count(*) FROM "
+	  "gone) AS gone", 2 },
+	{ "files_find",
+	  "SELECT id, path, name, size, download_ref FROM printer_files "
+	  "WHERE printer_id = $1 AND path = $2", 2 },
+	{ "files_stored",
+	  "UPDATE printer_files SET file_sha256 = $2, file_path = $3, "
+	  "file_size = $4, downloaded_at = now(), est_seconds = $5, "
+	  "grams = $6::jsonb, slicer = $7, thumbnail = $8::bytea, "
+	  "thumbnail_type = $9, size = coalesce(size, $4::bigint) "
+	  "WHERE id = $1", 9 },
+};
+
+enum job_kind { JOB_LIST, JOB_DOWNLOAD };
+
+struct files_job {
+	enum job_kind		 kind;
+	long long		 cmd_id;	/* 0: automatic */
+	long long		 printer_id;
+	long long		 file_id;
+	enum tel_kind		 pkind;
+	char			 pname[104];
+	char			 path[1001];
+	char			 name[256];
+	char			 where[300];	/* host:port, for messages */
+	CURL			*h;
+	struct curl_slist	*hdrs;
+	struct curl_slist	*connect_to;
+	struct buf		 body;
+	long			 max;
+	int			 too_big;
+	char			 errbuf[CURL_ERROR_SIZE];
+	struct files_job	*next;
+};
+
+struct files {
+	CURLM			*m;
+	char			*store;
+	long			 upload_max;
+	const char		*farm;
+	const char		*bambu_ca;
+	json_t			*farm_json;	/* last read */
+	struct timespec		 farm_mtime;
+	struct files_job	*jobs;
+	double			 next_check;
+};
+
+void
+files_register(void)
+{
+	db_register(files_stmts, sizeof(files_stmts) /
+	    sizeof(files_stmts[0]));
+}
+
+struct files *
+files_new(const char *store, long upload_max, const char *farm,
+    const char *bambu_ca)
+{
+	struct files	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->m = curl_multi_init()) == NULL ||
+	    (f->store = strdup(store != NULL ? store : ".")) == NULL) {
+		if (f->m != NULL)
+			curl_multi_cleanup(f->m);
+		free(f);
+		return NULL;
+	}
+	f->upload_max = upload_max;
+	f->farm = farm;
+	f->bambu_ca = bambu_ca;
+	return f;
+}
+
+static void
+job_free(struct files *f, struct files_job *j)
+{
+	if (j->h != NULL) {
+		curl_multi_remove_handle(f->m, j->h);
+		curl_easy_cleanup(j->h);
+	}
+	curl_slist_free_all(j->hdrs);
+	curl_slist_free_all(j->connect_to);
+	buf_free(&j->body);
+	free(j);
+}
+
+void
+files_free(struct files *f)
+{
+	struct files_job	*j, *next;
+
+	if (f == NULL)
+		return;
+	for (j = f->jobs; j != NULL; j = next) {
+		next = j->next;
+		job_free(f, j);
+	}
+	curl_multi_cleanup(f->m);
+	json_decref(f->farm_json);
+	free(f->store);
+	free(f);
+}
+
+int
+files_pending(const struct files *f)
+{
+	return f != NULL && f->jobs != NULL;
+}
+
+/* ---- commands ---- */
+
+static void
+cmd_end(struct db *db, struct arena *a, long long id, const char *code,
+    const char *result)
+{
+	struct err	 e = { 0 };
+	const char	*prm[4];
+	int		 ok = strcmp(code, "ok") == 0;
+	json_t		*row;
+
+	if (id <= 0)
+		return;
+	prm[0] = arena_printf(a, "%lld", id);
+	prm[1] = ok ? "done" : "failed";
+	prm[2] = result;
+	prm[3] = code;
+	if (db_one(db, a, &files_stmts[ST_END], prm, &row, &e) != 0) {
+		log_kv(LOG_WARN, "cannot end a printer command", "id", prm[0],
+		    "error", e.message, NULL);
+		err_clear(&e);
+		return;
+	}
+	if (row == NULL)
+		return;
+	live_publish("printers", json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, "
+	    "s:s}", "type", "printer_command", "printer_id",
+	    (json_int_t)json_row_int(row, "printer_id"), "id", (json_int_t)id,
+	    "command", json_row_str(row, "command"), "status", prm[1],
+	    "result", result, "code", code));
+}
+
+/* ---- the farm file (simulated Bambu printers' FTPS ports) ---- */
+
+static json_t *
+farm_entry(struct files *f, const struct tel_printer *p)
+{
+	struct stat	 st;
+	json_t		*list, *o;
+	size_t		 i;
+
+	if (f->farm == NULL || stat(f->farm, &st) != 0)
+		return NULL;
+	if (f->farm_json == NULL || st.st_mtim.tv_sec !=
+	    f->farm_mtime.tv_sec || st.st_mtim.tv_nsec !=
+	    f->farm_mtime.tv_nsec) {
+		json_decref(f->farm_json);
+		f->farm_json = json_load_file(f->farm, 0, NULL);
+		f->farm_mtime = st.st_mtim;
+	}
+	list = json_object_get(f->farm_json, "printers");
+	json_array_foreach(list, i, o)
+		if (json_row_str(o, "name") != NULL &&
+		    strcmp(json_row_str(o, "name"), p->name) == 0)
+			return o;
+	return NULL;
+}
+
+/* ---- starting a transfer ---- */
+
+static size_t
+job_write(char *data, size_t size, size_t n, void *ctx)
+{
+	struct files_job	*j = ctx;
+	size_t			 add = size * n;
+
+	if ((long)(j->body.len + add) > j->max) {
+		j->too_big = 1;
+		return 0;
+	}
+	if (buf_add(&j->body, data, add) != 0)
+		return 0;
+	return add;
+}
+
+/* "a b/c" -> "a%20b/c" (each path segment escaped). */
+static char *
+path_escape(struct arena *a, CURL *h, const char *path)
+{
+	struct buf	 b;
+	const char	*s, *e;
+	char		*enc, *out;
+
+	buf_init(&b, 16384);
+	for (s = path; *s != '\0'; s = *e == '/' ? e + 1 : e) {
+		e = strchr(s, '/');
+		if (e == NULL)
+			e = s + strlen(s);
+		if (e > s && (enc = curl_easy_escape(h, s, (int)(e - s))) !=
+		    NULL) {
+			buf_addstr(&b, enc);
+			curl_free(enc);
+		}
+		if (*e == '/')
+			buf_addc(&b, '/');
+	}
+	out = arena_strdup(a, b.data != NULL ? b.data : "");
+	buf_free(&b);
+	return out;
+}
+
+static const char *
+host_url(struct arena *a, const struct tel_printer *p)
+{
+	if (strchr(p->host, ':') != NULL)
+		return arena_printf(a, "http://[%s]:%d", p->host, p->port);
+	return arena_printf(a, "http://%s:%d", p->host, p->port);
+}
+
+/* The path part of a download reference (absolute URLs lose the host). */
+static const char *
+ref_path(const char *ref)
+{
+	const char	*s;
+
+	if ((s = strstr(ref, "://")) != NULL) {
+		s = strchr(s + 3, '/');
+		return s != NULL ? s : "/";
+	}
+	return ref;
+}
+
+/*
+ * Sets up j->h for its printer p; returns 0, or -1 with why in plain
+ * words (nothing started).
+ */
+static int
+job_setup(struct files *f, struct arena *a, struct files_job *j,
+    const struct tel_printer *p, const char *ref, char *why, size_t whylen)
+{
+	const char	*url, *ca = f->bambu_ca, *tls_host;
+	char		 hdr[512];
+	json_t		*fe;
+	int		 port = FILES_FTPS_PORT;
+
+	if ((j->h = curl_easy_init()) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	buf_init(&j->body, (size_t)(j->kind == JOB_LIST ? FILES_LIST_MAX :
+	    j->max) + 1);
+	curl_easy_setopt(j->h, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(j->h, CURLOPT_WRITEFUNCTION, job_write);
+	curl_easy_setopt(j->h, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(j->h, CURLOPT_ERRORBUFFER, j->errbuf);
+	curl_easy_setopt(j->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(j->h, CURLOPT_CONNECTTIMEOUT_MS, FILES_CONNECT_MS);
+	curl_easy_setopt(j->h, CURLOPT_TIMEOUT_MS, j->kind == JOB_LIST ?
+	    FILES_LIST_MS : FILES_DOWNLOAD_MS);
+	curl_easy_setopt(j->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)j->max);
+	if (p->kind == TEL_BAMBU) {
+		if (p->serial[0] == '\0') {
+			snprintf(why, whylen, "the printer has no serial "
+			    "number, which its certificate is checked "
+			    "against");
+			return -1;
+		}
+		fe = farm_entry(f, p);
+		if (fe != NULL && json_row_int(fe, "ftp_port") > 0)
+			port = (int)json_row_int(fe, "ftp_port");
+		if (ca == NULL && fe != NULL)
+			ca = json_row_str(f->farm_json, "ca_file");
+		if (ca == NULL) {
+			snprintf(why, whylen, "no Bambu CA file to check the "
+			    "printer's certificate (--bambu-ca)");
+			return -1;
+		}
+		snprintf(j->where, sizeof(j->where), "%s:%d (FTPS)", p->host,
+		    port);
+		/* connect to the address, check the certificate's name */
+		tls_host = p->serial;
+		snprintf(hdr, sizeof(hdr), "%s:%d:%s:%d", tls_host, port,
+		    p->host, port);
+		j->connect_to = curl_slist_append(NULL, hdr);
+		if (j->kind == JOB_LIST)
+			url = arena_printf(a, "ftps://%s:%d/", tls_host, port);
+		else
+			url = arena_printf(a, "ftps://%s:%d/%s", tls_host, port,
+			    path_escape(a, j->h, j->path[0] == '/' ?
+			    j->path + 1 : j->path));
+		curl_easy_setopt(j->h, CURLOPT_CONNECT_TO, j->connect_to);
+		curl_easy_setopt(j->h, CURLOPT_PROTOCOLS_STR, "ftps");
+		curl_easy_setopt(j->h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+		curl_easy_setopt(j->h, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(j->h, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(j->h, CURLOPT_SSL_VERIFYHOST, 2L);
+		curl_easy_setopt(j->h, CURLOPT_USERNAME, "bblp");
+		curl_easy_setopt(j->h, CURLOPT_PASSWORD, p->secret != NULL ?
+		    p->secret : "");
+		curl_easy_setopt(j->h, CURLOPT_FTP_SKIP_PASV_IP, 1L);
+		/*
+		 * One session per job: printers allow few, and a cached one
+		 * closed later (QUIT) would leave its 221 as the response
+		 * code of whatever transfer libcurl closes it under.
+		 */
+		curl_easy_setopt(j->h, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(j->h, CURLOPT_URL, url);
+		return 0;
+	}
+	snprintf(j->where, sizeof(j->where), "%s:%d", p->host, p->port);
+	curl_easy_setopt(j->h, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(j->h, CURLOPT_FAILONERROR, 0L);
+	if (p->kind == TEL_PRUSALINK) {
+		curl_easy_setopt(j->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+		curl_easy_setopt(j->h, CURLOPT_USERNAME, p->username);
+		curl_easy_setopt(j->h, CURLOPT_PASSWORD, p->secret != NULL ?
+		    p->secret : "");
+	} else if (p->secret != NULL && *p->secret != '\0') {
+		snprintf(hdr, sizeof(hdr), "X-Api-Key: %s", p->secret);
+		j->hdrs = curl_slist_append(NULL, hdr);
+	}
+	if (j->kind == JOB_LIST) {
+		j->hdrs = curl_slist_append(j->hdrs,
+		    "Accept: application/json");
+		switch (p->kind) {
+		case TEL_PRUSALINK:
+			url = "/api/v1/files/usb/";
+			break;
+		case TEL_OCTOPRINT:
+			url = "/api/files/local?recursive=true";
+			break;
+		default:
+			url = "/server/files/list?root=gcodes";
+			break;
+		}
+	} else if (ref != NULL && *ref != '\0')
+		url = ref_path(ref);
+	else if (p->kind == TEL_PRUSALINK)
+		url = arena_printf(a, "/usb/%s", path_escape(a, j->h,
+		    j->path));
+	else if (p->kind == TEL_OCTOPRINT)
+		url = arena_printf(a, "/downloads/files/local/%s",
+		    path_escape(a, j->h, j->path));
+	else
+		url = arena_printf(a, "/server/files/gcodes/%s",
+		    path_escape(a, j->h, j->path));
+	curl_easy_setopt(j->h, CURLOPT_HTTPHEADER, j->hdrs);
+	curl_easy_setopt(j->h, CURLOPT_URL, arena_printf(a, "%s%s",
+	    host_url(a, p), url));
+	return 0;
+}
+
+static struct tel_printer *
+find_printer(struct tel_printer **ps, size_t n, long long id)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (ps[i]->id == id)
+			return ps[i];
+	return NULL;
+}
+
+/* Starts a job for p; on failure the command ends failed with why. */
+static void
+job_start(struct files *f, struct db *db, struct arena *a,
+    struct tel_printer *p, enum job_kind kind, long long cmd_id,
+    const char *path)
+{
+	struct files_job	*j;
+	struct err		 e = { 0 };
+	const char		*prm[2], *ref = NULL, *code = "internal";
+	char			 why[512];
+	json_t			*row = NULL;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->kind = kind;
+	j->cmd_id = cmd_id;
+	j->printer_id = p->id;
+	j->pkind = p->kind;
+	j->max = kind == JOB_LIST ? FILES_LIST_MAX : f->upload_max;
+	snprintf(j->pname, sizeof(j->pname), "%s", p->name);
+	if (kind == JOB_DOWNLOAD) {
+		prm[0] = arena_printf(a, "%lld", p->id);
+		prm[1] = path;
+		if (db_one(db, a, &files_stmts[ST_FIND], prm, &row, &e) != 0) {
+			snprintf(why, sizeof(why), "the listing cannot be "
+			    "read: %s", e.message);
+			err_clear(&e);
+			goto fail;
+		}
+		if (row == NULL) {
+			code = "not_found";
+			snprintf(why, sizeof(why), "%s is not in the printer's "
+			    "file list; refresh the list first", path);
+			goto fail;
+		}
+		j->file_id = json_row_int(row, "id");
+		snprintf(j->path, sizeof(j->path), "%s", path);
+		snprintf(j->name, sizeof(j->name), "%s", json_row_str(row,
+		    "name"));
+		ref = json_row_str(row, "download_ref");
+		if (json_is_integer(json_object_get(row, "size")) &&
+		    json_row_int(row, "size") > f->upload_max) {
+			code = "too_large";
+			snprintf(why, sizeof(why), "%s is %lld bytes, more "
+			    "than the %ld bytes allowed (upload_max)", path,
+			    json_row_int(row, "size"), f->upload_max);
+			goto fail;
+		}
+	}
+	if (p->no_secret) {
+		code = "no_secret";
+		snprintf(why, sizeof(why), "the printer's stored credentials "
+		    "cannot be read (was the secret key changed?)");
+		goto fail;
+	}
+	if (job_setup(f, a, j, p, ref, why, sizeof(why)) != 0) {
+		code = "settings";
+		goto fail;
+	}
+	if (curl_multi_add_handle(f->m, j->h) != CURLM_OK) {
+		snprintf(why, sizeof(why), "cannot start the transfer");
+		goto fail;
+	}
+	p->files_busy = 1;
+	j->next = f->jobs;
+	f->jobs = j;
+	return;
+fail:
+	if (cmd_id > 0)
+		cmd_end(db, a, cmd_id, code, why);
+	else
+		log_kv(LOG_INFO, "printer files not listed", "printer",
+		    p->name, "error", why, NULL);
+	if (j->h != NULL) {
+		curl_easy_cleanup(j->h);
+		j->h = NULL;
+	}
+	job_free(f, j);
+}
+
+/* ---- reading a listing ---- */
+
+static void
+add_entry(json_t *list, const char *path, const char *name, json_t *size,
+    double modified, const char *ref)
+{
+	json_t	*o;
+
+	if (path == NULL || *path == '\0' || strlen(path) > 1000 ||
+	    json_array_size(list) >= FILES_MAX_LISTED)
+		return;
+	if (name == NULL || *name == '\0')
+		name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
+		    path;
+	if (*name == '\0' || strlen(name) > 255)
+		return;
+	o = json_pack("{s:s, s:s}", "path", path, "name", name);
+	if (json_is_integer(size) && json_integer_value(size) >= 0)
+		json_object_set(o, "size", size);
+	if (modified > 0)
+		json_object_set_new(o, "modified", json_real(modified));
+	if (ref != NULL && *ref != '\0' && strlen(ref) <= 2000)
+		json_object_set_new(o, "ref", json_string(ref));
+	json_array_append_new(list, o);
+}
+
+static double
+num(json_t *v)
+{
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static void
+octo_walk(json_t *list, json_t *files, int depth)
+{
+	json_t		*o;
+	size_t		 i;
+	const char	*type;
+
+	if (depth > 8)
+		return;
+	json_array_foreach(files, i, o) {
+		type = json_row_str(o, "type");
+		if (type != NULL && strcmp(type, "folder") == 0) {
+			octo_walk(list, json_object_get(o, "children"),
+			    depth + 1);
+			continue;
+		}
+		if (type != NULL && strcmp(type, "machinecode") != 0)
+			continue;
+		add_entry(list, json_row_str(o, "path"), json_row_str(o,
+		    "display") != NULL ? json_row_str(o, "display") :
+		    json_row_str(o, "name"), json_object_get(o, "size"),
+		    num(json_object_get(o, "date")), json_string_value(
+		    json_object_get(json_object_get(o, "refs"), "download")));
+	}
+}
+
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/*
+ * One line of a Unix-style LIST answer: "-rw-r--r-- 1 u g SIZE Mon DD
+ * HH:MM|YYYY name".  Directories and links are skipped.
+ */
+static void
+ftp_line(json_t *list, char *line, time_t now)
+{
+	char		*tok[8], *s = line, *name, path[1002];
+	struct tm	 tm, nowtm;
+	long long	 size;
+	int		 i, mon = -1;
+	time_t		 t;
+	json_t		*sz;
+	char		*ep;
+
+	if (line[0] != '-')
+		return;
+	for (i = 0; i < 8; i++) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			return;
+		tok[i] = s;
+		while (*s != '\0' && *s != ' ' && *s != '\t')
+			s++;
+		if (*s != '\0')
+			*s++ = '\0';
+	}
+	/* the name is what follows, spaces and all */
+	name = s;
+	while (*name == ' ')
+		name++;
+	if (*name == '\0' || strchr(name, '/') != NULL)
+		return;
+	errno = 0;
+	size = strtoll(tok[4], &ep, 10);
+	if (errno != 0 || *ep != '\0' || size < 0)
+		return;
+	for (i = 0; i < 12; i++)
+		if (strcasecmp(tok[5], months[i]) == 0)
+			mon = i;
+	memset(&tm, 0, sizeof(tm));
+	gmtime_r(&now, &nowtm);
+	t = 0;
+	if (mon >= 0) {
+		tm.tm_mon = mon;
+		tm.tm_mday = (int)strtol(tok[6], NULL, 10);
+		if (strchr(tok[7], ':') != NULL) {
+			tm.tm_year = nowtm.tm_year;
+			tm.tm_hour = (int)strtol(tok[7], &ep, 10);
+			tm.tm_min = *ep == ':' ? (int)strtol(ep + 1, NULL, 10) :
+			    0;
+			t = timegm(&tm);
+			if (t > now + 86400) {
+				tm.tm_year--;
+				t = timegm(&tm);
+			}
+		} else {
+			tm.tm_year = (int)strtol(tok[7], NULL, 10) - 1900;
+			t = timegm(&tm);
+		}
+	}
+	snprintf(path, sizeof(path), "/%s", name);
+	sz = json_integer(size);
+	add_entry(list, path, name, sz, t > 0 ? (double)t : 0, NULL);
+	json_decref(sz);
+}
+
+/* The files a listing answer names; NULL with why when unreadable. */
+static json_t *
+listing_parse(struct files_job *j, char *why, size_t whylen)
+{
+	json_t		*root, *list, *arr, *o;
+	json_error_t	 je;
+	char		*line, *save;
+	size_t		 i;
+	char		 ref[1100];
+	const char	*name, *type;
+
+	list = json_array();
+	if (j->pkind == TEL_BAMBU) {
+		if (j->body.data == NULL)
+			return list;
+		for (line = strtok_r(j->body.data, "\r\n", &save);
+		    line != NULL; line = strtok_r(NULL, "\r\n", &save))
+			ftp_line(list, line, time(NULL));
+		return list;
+	}
+	root = json_loadb(j->body.data != NULL ? j->body.data : "",
+	    j->body.len, 0, &je);
+	if (root == NULL) {
+		snprintf(why, whylen, "the printer's file list is not JSON "
+		    "(%s)", je.text);
+		json_decref(list);
+		return NULL;
+	}
+	switch (j->pkind) {
+	case TEL_PRUSALINK:
+		arr = json_object_get(root, "children");
+		json_array_foreach(arr, i, o) {
+			type = json_row_str(o, "type");
+			if (type != NULL && strcmp(type, "FOLDER") == 0)
+				continue;
+			name = json_row_str(o, "name");
+			if (name == NULL)
+				continue;
+			snprintf(ref, sizeof(ref), "%s", json_string_value(
+			    json_object_get(json_object_get(o, "refs"),
+			    "download")) != NULL ? json_string_value(
+			    json_object_get(json_object_get(o, "refs"),
+			    "download")) : "");
+			add_entry(list, name, json_row_str(o, "display_name"),
+			    json_object_get(o, "size"),
+			    num(json_object_get(o, "m_timestamp")), ref);
+		}
+		break;
+	case TEL_OCTOPRINT:
+		octo_walk(list, json_object_get(root, "files"), 0);
+		break;
+	default:
+		arr = json_object_get(root, "result");
+		json_array_foreach(arr, i, o)
+			add_entry(list, json_row_str(o, "path"), NULL,
+			    json_object_get(o, "size"),
+			    num(json_object_get(o, "modified")), NULL);
+		break;
+	}
+	json_decref(root);
+	return list;
+}
+
+/* ---- finishing ---- */
+
+/* What went wrong with a transfer, in plain words; NULL when nothing. */
+static const char *
+job_error(struct arena *a, struct files_job *j, CURLcode res, long code,
+    const char **word)
+{
+	*word = "failed";
+	if (j->too_big) {
+		*word = "too_large";
+		return j->kind == JOB_LIST ? "the printer's file list is "
+		    "too long" : arena_printf(a, "%s is larger than the %ld "
+		    "bytes allowed (upload_max)", j->path, j->max);
+	}
+	switch (res) {
+	case CURLE_OK:
+		break;
+	case CURLE_FILESIZE_EXCEEDED:
+		*word = "too_large";
+		return arena_printf(a, "%s is larger than the %ld bytes "
+		    "allowed (upload_max)", j->path, j->max);
+	case CURLE_LOGIN_DENIED:
+		*word = "access_code";
+		return "the printer refused the access code (user bblp)";
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+		*word = "unreachable";
+		return arena_printf(a, "cannot reach the printer at %s (%s)",
+		    j->where, j->errbuf[0] != '\0' ? j->errbuf :
+		    curl_easy_strerror(res));
+	case CURLE_OPERATION_TIMEDOUT:
+		*word = "unreachable";
+		return arena_printf(a, "the printer at %s did not answer in "
+		    "time", j->where);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		*word = "untrusted";
+		return arena_printf(a, "the printer's certificate is not "
+		    "from the expected CA or not issued to its serial number "
+		    "(%s)", j->errbuf);
+	case CURLE_SSL_CONNECT_ERROR:
+		*word = "tls";
+		return arena_printf(a, "the TLS handshake with %s failed (%s)",
+		    j->where, j->errbuf);
+	case CURLE_REMOTE_FILE_NOT_FOUND:
+		*word = "not_found";
+		return arena_printf(a, "%s is no longer on the printer",
+		    j->path);
+	default:
+		return arena_printf(a, "the transfer from %s failed: %s",
+		    j->where, j->errbuf[0] != '\0' ? j->errbuf :
+		    curl_easy_strerror(res));
+	}
+	if (j->pkind == TEL_BAMBU)
+		return NULL;
+	if (code == 401 || code == 403) {
+		*word = j->pkind == TEL_PRUSALINK ? "access_code" : "api_key";
+		return j->pkind == TEL_PRUSALINK ? "the printer refused the "
+		    "user name and password" : "the printer refused the API "
+		    "key";
+	}
+	if (code == 404) {
+		*word = "not_found";
+		return j->kind == JOB_LIST ? "the printer has no file list "
+		    "where expected (404)" : arena_printf(a, "%s is no "
+		    "longer on the printer", j->path);
+	}
+	if (code < 200 || code > 299)
+		return arena_printf(a, "the printer answered HTTP %ld", code);
+	*word = "ok";
+	return NULL;
+}
+
+static void
+list_done(struct files *f, struct db *db, struct arena *a,
+    struct files_job *j)
+{
+	struct err	 e = { 0 };
+	const char	*prm[2];
+	char		*text, why[512];
+	json_t		*list, *row;
+
+	if ((list = listing_parse(j, why, sizeof(why))) == NULL) {
+		cmd_end(db, a, j->cmd_id, "bad_answer", why);
+		return;
+	}
+	text = json_dumps(list, JSON_COMPACT);
+	prm[0] = arena_printf(a, "%lld", j->printer_id);
+	prm[1] = text;
+	if (db_one(db, a, &files_stmts[ST_LISTING], prm, &row, &e) != 0) {
+		cmd_end(db, a, j->cmd_id, "internal", arena_printf(a, "the list "
+		    "could "
+		    "not be stored: %s", e.message));
+		err_clear(&e);
+	} else
+		cmd_end(db, a, j->cmd_id, "ok", arena_printf(a, "%zu files on "
+		    "the printer", json_array_size(list)));
+	free(text);
+	json_decref(list);
+}
+
+static int
+mkdirs(char *path)
+{
+	char	*s;
+
+	for (s = path + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+			*s = '/';
+			return -1;
+		}
+		*s = '/';
+	}
+	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int
+write_file(const char *path, const char *data, size_t len)
+{
+	char	 tmp[1200];
+	size_t	 done;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) < 0)
+		return -1;
+	for (done = 0; done < len; done += (size_t)n) {
+		n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
+	}
+	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* ".gcode", ".3mf", ... from a name: letters and digits only, or "". */
+static const char *
+file_ext(struct arena *a, const char *name)
+{
+	const char	*dot = strrchr(name, '.');
+	size_t		 i;
+
+	if (dot == NULL || strlen(dot) > 10 || dot[1] == '\0')
+		return "";
+	for (i = 1; dot[i] != '\0'; i++)
+		if (!((dot[i] >= 'a' && dot[i] <= 'z') || (dot[i] >= 'A' &&
+		    dot[i] <= 'Z') || (dot[i] >= '0' && dot[i] <= '9')))
+			return "";
+	return arena_strdup(a, dot);
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t	n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static void
+download_done(struct files *f, struct db *db, struct arena *a,
+    struct files_job *j)
+{
+	struct err		 e = { 0 };
+	struct gcode_meta	 gm;
+	struct threemf_meta	 tm;
+	struct thumb		 th;
+	const char		*prm[9], *rel, *mime = NULL;
+	char			 sha[65], day[16], *path, *hex, *gtext;
+	unsigned char		*img;
+	size_t			 imglen = 0, i;
+	json_t			*grams;
+	struct tm		 now;
+	time_t			 t = time(NULL);
+	int			 meta = 0, k;
+	static const char	 hexd[] = "0123456789abcdef";
+
+	sha256_hex(j->body.data != NULL ? j->body.data : "", j->body.len,
+	    sha);
+	gmtime_r(&t, &now);
+	strftime(day, sizeof(day), "%Y-%m-%d", &now);
+	rel = arena_printf(a, "printers/%lld/%s", j->printer_id, day);
+	path = arena_printf(a, "%s/%s", f->store, rel);
+	if (mkdirs(path) != 0) {
+		cmd_end(db, a, j->cmd_id, "store", arena_printf(a, "the file store "
+		    "cannot keep the file (%s: %s)", path, strerror(errno)));
+		return;
+	}
+	rel = arena_printf(a, "%s/%s%s", rel, sha, file_ext(a, j->name));
+	if (write_file(arena_printf(a, "%s/%s", f->store, rel),
+	    j->body.data != NULL ? j->body.data : "", j->body.len) != 0) {
+		cmd_end(db, a, j->cmd_id, "store", arena_printf(a, "the file store "
+		    "cannot keep the file (%s)", strerror(errno)));
+		return;
+	}
+
+	/* slicer metadata and thumbnail */
+	img = arena_alloc(a, (size_t)THUMBS_MAX_BYTES);
+	if (ends_with(j->name, ".3mf")) {
+		if (threemf_parse(j->body.data, j->body.len, 0, &tm,
+		    NULL) == 0) {
+			gm = tm.gcode;
+			meta = 1;
+		}
+		if (threemf_thumbnail(j->body.data, j->body.len, 0, img,
+		    (size_t)THUMBS_MAX_BYTES, &imglen, NULL) == 0 &&
+		    thumbs_sniff(img, imglen) == THUMB_PNG)
+			mime = "image/png";
+	} else if (j->body.len > 0) {
+		if (gcode_parse(j->body.data, j->body.len, &gm, NULL) == 0)
+			meta = 1;
+		if (thumbs_gcode(j->body.data, j->body.len, img,
+		    (size_t)THUMBS_MAX_BYTES, &th, NULL) == 0) {
+			imglen = th.len;
+			mime = thumbs_mime(th.type);
+		}
+	}
+	grams = NULL;
+	if (meta && gm.nslots > 0) {
+		grams = json_array();
+		for (k = 0; k < gm.nslots; k++)
+			json_array_append_new(grams, gm.grams[k] >= 0 ?
+			    json_real(gm.grams[k]) : json_null());
+	}
+	hex = NULL;
+	if (mime != NULL) {
+		hex = arena_alloc(a, imglen * 2 + 3);
+		hex[0] = '\\';
+		hex[1] = 'x';
+		for (i = 0; i < imglen; i++) {
+			hex[2 + i * 2] = hexd[img[i] >> 4];
+			hex[3 + i * 2] = hexd[img[i] & 15];
+		}
+		hex[2 + imglen * 2] = '\0';
+	}
+	prm[0] = arena_printf(a, "%lld", j->file_id);
+	prm[1] = sha;
+	prm[2] = rel;
+	prm[3] = arena_printf(a, "%zu", j->body.len);
+	prm[4] = meta && gm.seconds >= 0 ? arena_printf(a, "%ld",
+	    gm.seconds) : NULL;
+	gtext = grams != NULL ? json_dumps(grams, JSON_COMPACT) : NULL;
+	prm[5] = gtext;
+	prm[6] = meta && gm.slicer != GCODE_UNKNOWN ?
+	    gcode_slicer_name(gm.slicer) : NULL;
+	prm[7] = hex;
+	prm[8] = mime;
+	if (db_exec(db, a, &files_stmts[ST_STORED], prm, NULL, &e) != 0) {
+		cmd_end(db, a, j->cmd_id, "internal", arena_printf(a, "the download "
+		    "could not be recorded: %s", e.message));
+		err_clear(&e);
+	} else
+		cmd_end(db, a, j->cmd_id, "ok", arena_printf(a, "downloaded %s: "
+		    "%zu bytes, SHA-256 %s", j->path, j->body.len, sha));
+	free(gtext);
+	json_decref(grams);
+}
+
+/* ---- the loop's step ---- */
+
+static void
+transfers(struct files *f, struct db *db, struct arena *a,
+    struct tel_printer **ps, size_t n)
+{
+	struct files_job	*j, **jp;
+	struct tel_printer	*p;
+	CURLMsg			*msg;
+	int			 running, left;
+	long			 rcode;
+	const char		*why, *code;
+
+	curl_multi_perform(f->m, &running);
+	while ((msg = curl_multi_info_read(f->m, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		j = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&j);
+		if (j == NULL)
+			continue;
+		rcode = 0;
+		curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &rcode);
+		why = job_error(a, j, msg->data.result, rcode, &code);
+		if (why != NULL) {
+			if (j->cmd_id > 0)
+				cmd_end(db, a, j->cmd_id, code, why);
+			else
+				log_kv(LOG_INFO, "printer files not listed",
+				    "printer", j->pname, "error", why, NULL);
+		} else if (j->kind == JOB_LIST)
+			list_done(f, db, a, j);
+		else
+			download_done(f, db, a, j);
+		if ((p = find_printer(ps, n, j->printer_id)) != NULL)
+			p->files_busy = 0;
+		for (jp = &f->jobs; *jp != NULL; jp = &(*jp)->next)
+			if (*jp == j) {
+				*jp = j->next;
+				break;
+			}
+		job_free(f, j);
+	}
+}
+
+static int
+busy_status(int s)
+{
+	return s == PRINTER_PREPARING || s == PRINTER_PRINTING ||
+	    s == PRINTER_PAUSED;
+}
+
+/* Lists a printer that came online or whose print just ended. */
+static void
+auto_list(struct files *f, struct db *db, struct arena *a,
+    struct tel_printer *p, double now)
+{
+	int	online = p->last_ok > 0 && p->fails == 0 && !p->auth_failed;
+	int	ended;
+
+	ended = busy_status(p->files_status) && !busy_status(p->last_status);
+	p->files_status = p->last_status;
+	if (!online) {
+		p->files_online = 0;
+		return;
+	}
+	if (p->files_busy || p->no_secret)
+		return;
+	if (!p->files_online || ended) {
+		p->files_online = 1;
+		if (p->files_at > 0 && now - p->files_at < FILES_AUTO_S)
+			return;
+		p->files_at = now;
+		job_start(f, db, a, p, JOB_LIST, 0, NULL);
+	}
+}
+
+void
+files_step(struct files *f, struct db *db, struct arena *a,
+    struct tel_printer **ps, size_t n, double now)
+{
+	struct err		 e = { 0 };
+	struct tel_printer	*p;
+	json_t			*rows, *row, *claimed;
+	const char		*prm[1], *cmd, *path;
+	size_t			 i;
+	long long		 id;
+
+	if (f == NULL)
+		return;
+	if (f->jobs != NULL)
+		transfers(f, db, a, ps, n);
+	for (i = 0; i < n; i++)
+		auto_list(f, db, a, ps[i], now);
+	if (now < f->next_check)
+		return;
+	f->next_check = now + FILES_CHECK_S;
+	if (db_exec(db, a, &files_stmts[ST_QUEUED], NULL, &rows, &e) != 0) {
+		err_clear(&e);
+		return;
+	}
+	json_array_foreach(rows, i, row) {
+		id = json_row_int(row, "id");
+		p = find_printer(ps, n, json_row_int(row, "printer_id"));
+		if (p != NULL && p->files_busy)
+			continue;	/* one job per printer: next time */
+		prm[0] = arena_printf(a, "%lld", id);
+		if (db_one(db, a, &files_stmts[ST_CLAIM], prm, &claimed,
+		    &e) != 0 || claimed == NULL) {
+			err_clear(&e);
+			continue;
+		}
+		if (p == NULL) {
+			cmd_end(db, a, id, "inactive", "the printer is not watched "
+			    "(inactive, or its kind is not supported)");
+			continue;
+		}
+		cmd = json_row_str(row, "command");
+		if (cmd != NULL && strcmp(cmd, "files") == 0) {
+			p->files_at = now;
+			job_start(f, db, a, p, JOB_LIST, id, NULL);
+			continue;
+		}
+		path = json_string_value(json_object_get(json_object_get(row,
+		    "args"), "path"));
+		if (path == NULL || *path == '\0') {
+			cmd_end(db, a, id, "invalid", "a download needs the path of "
+			    "the file on the printer");
+			continue;
+		}
+		job_start(f, db, a, p, JOB_DOWNLOAD, id, path);
+	}
+	if (f->jobs != NULL)
+		transfers(f, db, a, ps, n);
+}

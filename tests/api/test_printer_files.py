@@ -1,0 +1,405 @@
+"""Printer files: the telemetry worker lists what each simulated printer holds
+(Bambu over implicit FTPS, PrusaLink, OctoPrint and Moonraker over HTTP),
+downloads files into the file store with their SHA-256, and the API shows the
+listing, the slicer estimates, the embedded thumbnail and the stored bytes.
+
+The expected values never come from Printyard: every file is fetched here
+straight from the simulator (ftplib with implicit TLS for Bambu, requests for
+the HTTP kinds) and its checksum, thumbnail and comments are read in Python.
+"""
+import base64
+import ftplib
+import hashlib
+import io
+import json
+import re
+import socket
+import ssl
+import zipfile
+
+import pytest
+import requests
+from requests.auth import HTTPDigestAuth
+
+from test_telemetry import Proc, start_sim, wait_for
+from util import csrf_of, page_session
+
+PREFIX = "Files "
+KINDS = ("bambu", "prusalink", "octoprint", "moonraker")
+
+
+class ImplicitFTPS(ftplib.FTP_TLS):
+    """FTP over TLS from the first byte (port 990 style), checking the
+    certificate against the farm's CA and the serial as its name."""
+
+    def __init__(self, tls_name, **kw):
+        super().__init__(**kw)
+        self.tls_name = tls_name
+
+    def connect(self, host, port, timeout=10):
+        self.host, self.port, self.timeout = host, port, timeout
+        raw = socket.create_connection((host, port), timeout)
+        self.af = raw.family
+        self.sock = self.context.wrap_socket(raw, server_hostname=self.tls_name)
+        self.file = self.sock.makefile("r", encoding=self.encoding)
+        self.welcome = self.getresp()
+        return self.welcome
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        conn = self.context.wrap_socket(conn, server_hostname=self.tls_name,
+                                        session=self.sock.session)
+        return conn, size
+
+
+def ftps_session(fp):
+    ctx = ssl.create_default_context(cafile=fp["ca_file"])
+    ftp = ImplicitFTPS(fp["serial"], context=ctx, timeout=10)
+    ftp.connect(fp["host"], fp["ftp_port"])
+    ftp.login("bblp", fp["access_code"])
+    ftp.prot_p()
+    return ftp
+
+
+def sim_listing(fp):
+    """{name: size} as the simulated printer itself lists them."""
+    if fp["kind"] == "bambu":
+        ftp = ftps_session(fp)
+        lines = []
+        ftp.retrlines("LIST", lines.append)
+        ftp.quit()
+        out = {}
+        for line in lines:
+            parts = line.split(None, 8)
+            out[parts[8]] = int(parts[4])
+        return out
+    base = "http://%s:%d" % (fp["host"], fp["port"])
+    if fp["kind"] == "prusalink":
+        r = requests.get(base + "/api/v1/files/usb/",
+                         auth=HTTPDigestAuth("maker", fp["password"]), timeout=10)
+        return {c["display_name"]: c["size"] for c in r.json()["children"]}
+    h = {"X-Api-Key": fp["api_key"]}
+    if fp["kind"] == "octoprint":
+        r = requests.get(base + "/api/files/local", headers=h, timeout=10)
+        return {f["name"]: f["size"] for f in r.json()["files"]}
+    r = requests.get(base + "/server/files/list?root=gcodes", headers=h, timeout=10)
+    return {f["path"]: f["size"] for f in r.json()["result"]}
+
+
+def sim_bytes(fp, name):
+    """The bytes of a file, fetched from the simulated printer directly."""
+    if fp["kind"] == "bambu":
+        ftp = ftps_session(fp)
+        data = bytearray()
+        ftp.retrbinary("RETR " + name, data.extend)
+        ftp.quit()
+        return bytes(data)
+    base = "http://%s:%d" % (fp["host"], fp["port"])
+    if fp["kind"] == "prusalink":
+        r = requests.get(base + "/usb/" + name,
+                         auth=HTTPDigestAuth("maker", fp["password"]), timeout=10)
+    elif fp["kind"] == "octoprint":
+        r = requests.get(base + "/downloads/files/local/" + name,
+                         headers={"X-Api-Key": fp["api_key"]}, timeout=10)
+    else:
+        r = requests.get(base + "/server/files/gcodes/" + name,
+                         headers={"X-Api-Key": fp["api_key"]}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.content
+
+
+def gcode_text(data, name):
+    if name.endswith(".3mf"):
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return z.read("Metadata/plate_1.gcode").decode()
+    return data.decode()
+
+
+def embedded_png(data, name):
+    if name.endswith(".3mf"):
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return z.read("Metadata/plate_1.png")
+    m = re.search(r"^; thumbnail begin \d+x\d+ \d+\n(.*?)^; thumbnail end",
+                  data.decode(), re.S | re.M)
+    assert m, "the simulator's G-code has a thumbnail block"
+    return base64.b64decode("".join(l[2:] for l in m.group(1).splitlines()))
+
+
+def slicer_estimates(text):
+    """(seconds, grams) from the slicer comments."""
+    h, m, s = map(int, re.search(
+        r"estimated printing time \(normal mode\) = (\d+)h (\d+)m (\d+)s", text).groups())
+    g = float(re.search(r"; filament used \[g\] = ([0-9.]+)", text).group(1))
+    return h * 3600 + m * 60 + s, g
+
+
+@pytest.fixture(scope="module")
+def farm(server, tmp_path_factory):
+    d = tmp_path_factory.mktemp("printer_files")
+    common = {"time_factor": 1, "scenario": "idle", "print_seconds": 1500}
+    config = {"printers": [
+        dict(common, kind="bambu", name=PREFIX + "X1", serial="00M00FILES0001",
+             report="full"),
+        dict(common, kind="prusalink", name=PREFIX + "MK4"),
+        dict(common, kind="octoprint", name=PREFIX + "Ender"),
+        dict(common, kind="moonraker", name=PREFIX + "Voron"),
+        dict(common, kind="bambu", name=PREFIX + "Locked", serial="00M00FILES0002",
+             scenario="badauth"),
+        dict(common, kind="octoprint", name=PREFIX + "Locked Ender", scenario="badauth"),
+    ]}
+    sim, farm_file = start_sim(server, d, config)
+    worker = Proc([str(server.bin), "--config", str(server.config), "telemetry",
+                   "--farm", str(farm_file)], d / "telemetry.log", env=server.env)
+    by_name = {p["name"]: p for p in json.loads(farm_file.read_text())["printers"]}
+    ids = wait_for(lambda: dict(server.psql(
+        "SELECT name, id FROM printers WHERE name LIKE %s", (PREFIX + "%",)))
+        if len(server.psql("SELECT 1 FROM printers WHERE name LIKE %s",
+                           (PREFIX + "%",))) == len(config["printers"]) else None, 30)
+    assert ids, worker.text()
+    printers = {}
+    for name, fp in by_name.items():
+        printers[name] = dict(fp, id=ids[name])
+    yield {"printers": printers, "worker": worker, "dir": d}
+    rc = worker.stop()
+    sim.stop()
+    server.psql("DELETE FROM heartbeats WHERE process = 'telemetry'")
+    server.psql("UPDATE printers SET active = false WHERE name LIKE %s", (PREFIX + "%",))
+    assert rc == 0, worker.text()
+
+
+@pytest.fixture
+def h(owner_token):
+    return {"Authorization": f"Bearer {owner_token}"}
+
+
+def by_kind(farm, kind):
+    return farm["printers"][PREFIX + {"bambu": "X1", "prusalink": "MK4",
+                                      "octoprint": "Ender", "moonraker": "Voron"}[kind]]
+
+
+def listing(api, h, pid):
+    r = api.get(f"/api/v1/printers/{pid}/files", headers=h)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def refreshed(api, h, pid):
+    """Refreshes the listing and answers it (waiting out a 202)."""
+    r = api.post(f"/api/v1/printers/{pid}/files/refresh", headers=h)
+    assert r.status_code in (200, 202), r.text
+    body = r.json()
+    if r.status_code == 202:
+        cid = body["command"]["id"]
+        assert wait_for(lambda: listing(api, h, pid)["total"] > 0, 30)
+        return {"command": {"id": cid}, **listing(api, h, pid)}
+    return body
+
+
+def download(api, h, server, pid, path):
+    r = api.post(f"/api/v1/printers/{pid}/files/download", headers=h, json={"path": path})
+    assert r.status_code in (200, 202), r.text
+    body = r.json()
+    if r.status_code == 202:
+        cid = body["command"]["id"]
+        assert wait_for(lambda: server.psql(
+            "SELECT 1 FROM printer_commands WHERE id = %s AND status IN ('done', 'failed')",
+            (cid,)), 60)
+        st, res = server.psql("SELECT status::text, result FROM printer_commands "
+                              "WHERE id = %s", (cid,))[0]
+        body = {"command": {"status": st, "result": res},
+                "file": next(f for f in listing(api, h, pid)["items"] if f["path"] == path)}
+    return body
+
+
+def test_printers_are_listed_by_themselves_when_they_come_online(api, h, server, farm):
+    for kind in KINDS:
+        fp = by_kind(farm, kind)
+        want = sim_listing(fp)
+        got = wait_for(lambda: {f["name"]: f["size"] for f in
+                                listing(api, h, fp["id"])["items"]} == want, 30)
+        assert got, (kind, listing(api, h, fp["id"]), farm["worker"].text()[-2000:])
+        # nobody asked: no command was queued for it
+        assert server.psql("SELECT count(*) FROM printer_commands WHERE printer_id = %s",
+                           (fp["id"],))[0][0] == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_listing_reaches_the_api_with_the_printers_names_and_sizes(api, h, farm, kind):
+    fp = by_kind(farm, kind)
+    want = sim_listing(fp)
+    assert len(want) >= 2
+    body = refreshed(api, h, fp["id"])
+    if "status" in body["command"]:
+        assert body["command"]["status"] == "done", body["command"]
+        assert body["command"]["command"] == "files"
+    got = {f["name"]: f["size"] for f in body["items"]}
+    assert got == want
+    for f in body["items"]:
+        assert f["gone"] is False
+        assert f["modified_at"] is not None
+    # newest first
+    mods = [f["modified_at"] for f in body["items"]]
+    assert mods == sorted(mods, reverse=True)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_download_is_stored_with_the_checksum_of_the_printers_bytes(
+        api, h, server, farm, kind):
+    fp = by_kind(farm, kind)
+    items = refreshed(api, h, fp["id"])["items"]
+    f = items[0]
+    data = sim_bytes(fp, f["name"])
+    body = download(api, h, server, fp["id"], f["path"])
+    assert body["command"]["status"] == "done", body["command"]
+    assert hashlib.sha256(data).hexdigest() in body["command"]["result"]
+    stored = body["file"]
+    assert stored["downloaded"] is True
+    assert stored["sha256"] == hashlib.sha256(data).hexdigest()
+    assert stored["file_size"] == len(data)
+    # the file store holds the same bytes, under the printer and the day
+    rel, = server.psql("SELECT file_path FROM printer_files WHERE id = %s",
+                       (stored["id"],))[0]
+    assert re.fullmatch(r"printers/%d/\d{4}-\d{2}-\d{2}/%s\.\w+" % (
+        fp["id"], stored["sha256"]), rel), rel
+    assert (server.files_dir / rel).read_bytes() == data
+    # and the API serves them
+    r = api.get(f"/api/v1/printer-files/{stored['id']}/content", headers=h)
+    assert r.status_code == 200
+    assert r.content == data
+    assert r.headers["X-Content-SHA256"] == stored["sha256"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_thumbnail_and_slicer_estimates_match_the_file(api, h, server, farm, kind):
+    fp = by_kind(farm, kind)
+    items = refreshed(api, h, fp["id"])["items"]
+    for f in items:
+        data = sim_bytes(fp, f["name"])
+        body = download(api, h, server, fp["id"], f["path"])
+        assert body["command"]["status"] == "done", body["command"]
+        stored = body["file"]
+        seconds, grams = slicer_estimates(gcode_text(data, f["name"]))
+        assert stored["est_seconds"] == seconds
+        assert stored["grams"] == [pytest.approx(grams)]
+        assert stored["has_thumbnail"] is True
+        r = api.get(f"/api/v1/printer-files/{stored['id']}/thumbnail", headers=h)
+        assert r.status_code == 200
+        assert r.headers["Content-Type"] == "image/png"
+        assert "max-age" in r.headers["Cache-Control"]
+        assert r.content == embedded_png(data, f["name"])
+
+
+def test_a_wrong_access_code_fails_the_command_in_plain_words(api, h, server, farm):
+    fp = farm["printers"][PREFIX + "Locked"]
+    r = api.post(f"/api/v1/printers/{fp['id']}/files/refresh", headers=h)
+    assert r.status_code in (200, 202), r.text
+    cid = r.json()["command"]["id"]
+    assert wait_for(lambda: server.psql(
+        "SELECT 1 FROM printer_commands WHERE id = %s AND done_at IS NOT NULL", (cid,)), 30)
+    st, res, code = server.psql("SELECT status::text, result, code FROM printer_commands "
+                                "WHERE id = %s", (cid,))[0]
+    assert st == "failed"
+    assert "refused the access code" in res
+    assert code == "access_code"
+    assert listing(api, h, fp["id"])["total"] == 0
+
+
+def test_a_refused_api_key_fails_the_command_in_plain_words(api, h, server, farm):
+    fp = farm["printers"][PREFIX + "Locked Ender"]
+    r = api.post(f"/api/v1/printers/{fp['id']}/files/refresh", headers=h)
+    assert r.status_code in (200, 202), r.text
+    cid = r.json()["command"]["id"]
+    assert wait_for(lambda: server.psql(
+        "SELECT 1 FROM printer_commands WHERE id = %s AND done_at IS NOT NULL", (cid,)), 30)
+    st, res, code = server.psql("SELECT status::text, result, code FROM printer_commands "
+                                "WHERE id = %s", (cid,))[0]
+    assert (st, code) == ("failed", "api_key"), (res, fp)
+    assert res == "the printer refused the API key"
+
+
+def test_a_file_larger_than_upload_max_is_refused(api, h, server, farm):
+    fp = by_kind(farm, "octoprint")
+    items = refreshed(api, h, fp["id"])["items"]
+    f = items[-1]
+    # the listing says the file is 2 GB: more than upload_max allows
+    server.psql("UPDATE printer_files SET size = 2000000000, file_sha256 = NULL, "
+                "file_path = NULL, downloaded_at = NULL WHERE id = %s", (f["id"],))
+    body = download(api, h, server, fp["id"], f["path"])
+    assert body["command"]["status"] == "failed"
+    assert "upload_max" in body["command"]["result"]
+    assert server.psql("SELECT code FROM printer_commands WHERE command = 'download' "
+                       "ORDER BY id DESC LIMIT 1")[0][0] == "too_large"
+    assert body["file"]["downloaded"] is False
+    r = api.get(f"/api/v1/printer-files/{f['id']}/content", headers=h)
+    assert r.status_code == 404
+
+
+def test_a_file_that_drops_out_of_the_listing_is_marked_gone(api, h, server, farm):
+    fp = by_kind(farm, "moonraker")
+    refreshed(api, h, fp["id"])
+    pid = fp["id"]
+    server.psql("INSERT INTO printer_files (printer_id, path, name, size) VALUES "
+                "(%s, 'old/removed.gcode', 'removed.gcode', 10) "
+                "ON CONFLICT (printer_id, path) DO UPDATE SET gone_at = NULL", (pid,))
+    body = refreshed(api, h, pid)
+    assert "old/removed.gcode" not in [f["path"] for f in body["items"]]
+    r = api.get(f"/api/v1/printers/{pid}/files?gone=true", headers=h)
+    gone = [f for f in r.json()["items"] if f["path"] == "old/removed.gcode"]
+    assert len(gone) == 1 and gone[0]["gone"] is True
+
+
+def test_bad_requests_are_refused_and_change_nothing(api, h, server, farm, make_user):
+    fp = by_kind(farm, "octoprint")
+    before = server.psql("SELECT count(*) FROM printer_commands")[0][0]
+    r = api.get("/api/v1/printers/999999/files", headers=h)
+    assert r.status_code == 404
+    r = api.post("/api/v1/printers/999999/files/refresh", headers=h)
+    assert r.status_code == 404
+    r = api.post(f"/api/v1/printers/{fp['id']}/files/download", headers=h, json={})
+    assert r.status_code == 422
+    assert "path" in r.text
+    r = api.post(f"/api/v1/printers/{fp['id']}/files/download", headers=h,
+                 json={"path": 5})
+    assert r.status_code == 422
+    r = api.post(f"/api/v1/printers/{fp['id']}/files/download", headers=h,
+                 json={"path": "no/such/file.gcode"})
+    assert r.status_code == 404
+    r = api.get("/api/v1/printer-files/999999/thumbnail", headers=h)
+    assert r.status_code == 404
+    r = api.get("/api/v1/printer-files/999999/content", headers=h)
+    assert r.status_code == 404
+    r = api.get(f"/api/v1/printers/{fp['id']}/files?limit=0", headers=h)
+    assert r.status_code == 400
+    # an accountant reads but does not queue
+    _, _, tok = make_user("accountant")
+    ah = {"Authorization": f"Bearer {tok}"}
+    assert api.get(f"/api/v1/printers/{fp['id']}/files", headers=ah).status_code == 200
+    assert api.post(f"/api/v1/printers/{fp['id']}/files/refresh",
+                    headers=ah).status_code == 403
+    assert server.psql("SELECT count(*) FROM printer_commands")[0][0] == before
+
+
+def test_the_file_browser_page_shows_the_files_and_downloads_by_form(
+        api, h, server, farm, make_user):
+    fp = by_kind(farm, "prusalink")
+    items = refreshed(api, h, fp["id"])["items"]
+    s = page_session(api, make_user, "staff")
+    page = s.get(f"/printers/{fp['id']}/files")
+    assert page.status_code == 200
+    for f in items:
+        assert f["name"] in page.text
+    assert 'data-testid="pfiles-refresh"' in page.text
+    server.psql("UPDATE printer_files SET file_sha256 = NULL, file_path = NULL, "
+                "downloaded_at = NULL WHERE printer_id = %s", (fp["id"],))
+    page = s.get(f"/printers/{fp['id']}/files")
+    assert page.text.count('data-testid="pfile-download"') == len(items)
+    r = s.post(f"/printers/{fp['id']}/files/download",
+               data={"path": items[0]["path"], "_csrf": csrf_of(page.text)},
+               allow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["Location"].endswith(f"/printers/{fp['id']}/files")
+    assert wait_for(lambda: server.psql(
+        "SELECT 1 FROM printer_files WHERE id = %s AND file_sha256 IS NOT NULL",
+        (items[0]["id"],)), 30)
+    page = s.get(f"/printers/{fp['id']}/files")
+    assert page.text.count('data-testid="pfile-downloaded"') == 1

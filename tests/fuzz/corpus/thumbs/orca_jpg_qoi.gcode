@@ -1,0 +1,7 @@
+; thumbnail_QOI begin 8x8 32
+; cW9pZgAAAAAAAAAAAAAAAAAAAAAAAAAA
+; thumbnail_QOI end
+; thumbnail_JPG begin 8x8 48
+; /9j/4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==
+; thumbnail_JPG end
+G1 X1
