@@ -52,9 +52,9 @@ thumbs_num(const char **s, const char *end, long max)
 	int	any = 0;
 
 	while (*s < end && **s >= '0' && **s <= '9') {
-		v = v * 10 + (**s - '0');
-		if (v > max)
+		if (v > (max - (**s - '0')) / 10)
 			return -1;
+		v = v * 10 + (**s - '0');
 		(*s)++;
 		any = 1;
 	}

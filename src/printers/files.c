@@ -226,7 +226,7 @@ cmd_end(struct db *db, struct arena *a, long long id, const char *code,
 	struct err	 e = { 0 };
 	const char	*prm[4];
 	int		 ok = strcmp(code, "ok") == 0;
-	json_t		*row;
+	json_t		*row, *ev;
 
 	if (id <= 0)
 		return;
@@ -242,11 +242,12 @@ cmd_end(struct db *db, struct arena *a, long long id, const char *code,
 	}
 	if (row == NULL)
 		return;
-	live_publish("printers", json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, "
-	    "s:s}", "type", "printer_command", "printer_id",
-	    (json_int_t)json_row_int(row, "printer_id"), "id", (json_int_t)id,
-	    "command", json_row_str(row, "command"), "status", prm[1],
-	    "result", result, "code", code));
+	ev = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "type",
+	    "printer_command", "printer_id", (json_int_t)json_row_int(row,
+	    "printer_id"), "id", (json_int_t)id, "command", json_row_str(row,
+	    "command"), "status", prm[1], "result", result, "code", code);
+	live_publish("printers", ev);
+	json_decref(ev);
 }
 
 /* ---- the farm file (simulated Bambu printers' FTPS ports) ---- */
