@@ -61,6 +61,7 @@
 #define TEL_BACKOFF_MAX_S	60
 #define TEL_FARM_S		2
 #define TEL_MAX_PRINTERS	5000
+#define TEL_LIVE_ITEMS		25	/* printers per live message */
 
 static volatile sig_atomic_t	stop, hup;
 
@@ -519,8 +520,33 @@ states_write(struct tel *t, json_t *items, struct err *e)
 }
 
 /*
- * Writes the queued states in one statement and publishes them in one
- * live message {"type": "printer_states", "items": [{printer_id, name,
+ * Publishes items in messages of at most TEL_LIVE_ITEMS printers, so
+ * that each stays well under LIVE_EVENT_MAX (a state with a full AMS is
+ * about 1.5 kB).
+ */
+static void
+states_publish(json_t *items)
+{
+	json_t	*ev, *chunk;
+	size_t	 i, n;
+
+	n = json_array_size(items);
+	for (i = 0; i < n; i += TEL_LIVE_ITEMS) {
+		chunk = json_array();
+		while (json_array_size(chunk) < TEL_LIVE_ITEMS &&
+		    i + json_array_size(chunk) < n)
+			json_array_append(chunk, json_array_get(items, i +
+			    json_array_size(chunk)));
+		ev = json_pack("{s:s, s:o}", "type", "printer_states", "items",
+		    chunk);
+		live_publish("printers", ev);
+		json_decref(ev);
+	}
+}
+
+/*
+ * Writes the queued states in one statement and publishes them in
+ * live messages {"type": "printer_states", "items": [{printer_id, name,
  * state}]}; when the batch is refused each state is tried alone, and a
  * printer whose state cannot be written is written again at its next
  * report.  Then the unchanged printers' last_message_at.
@@ -530,7 +556,7 @@ states_flush(struct tel *t)
 {
 	struct err		 e = { 0 };
 	struct tel_printer	*p;
-	json_t			*items, *one, *item, *ev;
+	json_t			*items, *one, *item;
 	const char		*key, *prm[1];
 	size_t			 i;
 
@@ -556,12 +582,7 @@ states_flush(struct tel *t)
 			json_decref(one);
 		}
 	}
-	if (json_array_size(items) > 0) {
-		ev = json_pack("{s:s, s:O}", "type", "printer_states", "items",
-		    items);
-		live_publish("printers", ev);
-		json_decref(ev);
-	}
+	states_publish(items);
 	json_decref(items);
 	json_object_clear(t->states);
 	if (json_array_size(t->touched) == 0)

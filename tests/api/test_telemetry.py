@@ -121,10 +121,13 @@ def farm(server, owner_token, tmp_path_factory):
     watcher = threading.Thread(target=watch, args=(server.base_url, owner_token,
                                                    list(ids.values()), seen, done))
     watcher.start()
-    yield {"ids": ids, "worker": worker, "sim": sim, "seen": seen,
-           "farm": json.loads(farm_file.read_text())}
+    state = {"ids": ids, "worker": worker, "sim": sim, "seen": seen,
+             "farm": json.loads(farm_file.read_text())}
+    yield state
     done.set()
     watcher.join(timeout=30)
+    # a test may have replaced the worker: stop the one running now
+    worker = state["worker"]
     rc = worker.stop()
     sim.stop()
     # a stale heartbeat would make health "degraded" for later tests
