@@ -13,6 +13,9 @@
  * --demo) the run directory is a fresh temporary one, removed at exit.
  * SIGINT or SIGTERM stops the brokers and exits 0.
  *
+ * Files uploaded to the printers live in RUN_DIR/uploads/N (N: the
+ * printer's place in farm.json, from 1), emptied at start (sim/ftps.c).
+ *
  * --bambu-shared-broker (or "shared_broker": true in the configuration)
  * serves every Bambu printer from one broker on one port, for farms of
  * hundreds (the telemetry benchmark); --stamp-log FILE numbers the
@@ -61,7 +64,8 @@ static const char *const printer_keys[] = {
 	"access_code", "api_key", "scenario", "time_factor", "loop",
 	"print_seconds", "prepare_seconds", "idle_seconds", "rest_seconds",
 	"fail_at", "offline_seconds", "layers", "job", "report",
-	"developer_mode", "count", "ftp_port", "report_interval", NULL
+	"developer_mode", "count", "ftp_port", "report_interval", "upload_max",
+	NULL
 };
 
 /* A number from a JSON number or a numeric string; -1 when not one. */
@@ -227,6 +231,10 @@ load_printer(json_t *o, const struct opts *op, size_t idx,
 		BAD("report_interval (0.02 to 3600 seconds)");
 	if (get_bool(o, "developer_mode", &p->developer_mode) != 0)
 		BAD("developer_mode");
+	d = SIM_UPLOAD_MAX;
+	if (get_num(o, "upload_max", &d) != 0 || d < 1 || d > SIM_UPLOAD_MAX)
+		BAD("upload_max (1 to 67108864 bytes)");
+	p->upload_max = (size_t)d;
 #undef BAD
 	if (p->scenario == SCN_BADAUTH)
 		snprintf(p->accepted, sizeof(p->accepted), "%s",
@@ -497,6 +505,7 @@ sim_run(struct cmd_ctx *c, int argc, char **argv)
 	json_error_t		 je;
 	const char		*config = NULL, *demo = NULL, *run_dir = NULL;
 	char			 why[512], abs_dir[PATH_MAX], *ep;
+	char			 uploads[sizeof(s.run_dir) + 8];
 	size_t			 i;
 	int			 a, rc = 1, made_dir = 0, has_bambu = 0;
 	struct sigaction	 sa;
@@ -621,6 +630,12 @@ sim_run(struct cmd_ctx *c, int argc, char **argv)
 	}
 	snprintf(s.tls_dir, sizeof(s.tls_dir), "%s/tls", s.run_dir);
 	snprintf(s.ca_file, sizeof(s.ca_file), "%s/ca.crt", s.tls_dir);
+	/* uploads last as long as the simulator: a start is a fresh farm */
+	snprintf(uploads, sizeof(uploads), "%s/uploads", s.run_dir);
+	nftw(uploads, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	for (i = 0; i < s.n; i++)
+		snprintf(s.printers[i].upload_dir,
+		    sizeof(s.printers[i].upload_dir), "%s/%zu", uploads, i + 1);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -689,7 +704,8 @@ const struct command cmd_sim = {
 	"Serves simulated printers that answer like the real devices:\n"
 	"PrusaLink, OctoPrint and Moonraker over HTTP, Bambu Lab over MQTT\n"
 	"with TLS (one mosquitto per printer, a test CA made at start) and\n"
-	"implicit FTPS for their print files.\n"
+	"implicit FTPS for their print files.  Each takes uploads as the\n"
+	"real device does (RUN_DIR/uploads/N holds them while it runs).\n"
 	"When all listen, RUN_DIR/farm.json tells how to reach each one.\n\n"
 	"  --config FILE     JSON: {\"time_factor\": 10, \"loop\": false,\n"
 	"                    \"printers\": [{\"kind\": \"octoprint\", ...}]}\n"
@@ -701,7 +717,8 @@ const struct command cmd_sim = {
 	"                    rest_seconds, fail_at, offline_seconds, layers,\n"
 	"                    job, report (partial|full), developer_mode,\n"
 	"                    count, ftp_port (Bambu FTPS), report_interval\n"
-	"                    (Bambu: seconds between reports, 1)\n"
+	"                    (Bambu: seconds between reports, 1),\n"
+	"                    upload_max (bytes per uploaded file, 64 MiB)\n"
 	"  --demo DIR        the demo farm (8 printers, time factor 10,\n"
 	"                    looping); DIR holds farm.json and the test CA\n"
 	"  --run-dir DIR     where farm.json and the certificates go\n"

@@ -982,7 +982,7 @@ telemetry_run(struct cmd_ctx *c, int argc, char **argv)
 	if ((t.ctl = control_new(t.hp)) == NULL)
 		return cmd_fail("telemetry: out of memory");
 	if ((t.fl = files_new(c->cfg.file_store, c->cfg.upload_max, t.farm,
-	    t.bambu_ca)) == NULL)
+	    t.bambu_ca, t.ctl)) == NULL)
 		return cmd_fail("telemetry: cannot start libcurl");
 	live_init(c->cfg.nchan_publish_url);
 	log_kv(LOG_INFO, "telemetry started", NULL);

@@ -1,9 +1,15 @@
 /*
  * fs.c -- small file-system helpers.
  */
+#include <sys/stat.h>
+
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/fs.h"
@@ -38,4 +44,118 @@ fs_list(struct arena *a, const char *dir, const char *suffix, size_t max,
 	closedir(d);
 	qsort(names, *n, sizeof(*names), by_name);
 	return names;
+}
+
+int
+fs_mkdirs(char *path)
+{
+	char	*s;
+
+	for (s = path + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+			*s = '/';
+			return -1;
+		}
+		*s = '/';
+	}
+	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int
+fs_write_atomic(const char *path, const char *data, size_t len)
+{
+	char	 tmp[4096];
+	size_t	 done;
+	ssize_t	 n;
+	int	 fd, saved;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
+	    (long)getpid()) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) < 0)
+		return -1;
+	for (done = 0; done < len; done += (size_t)n) {
+		n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			goto fail;
+		}
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+char *
+fs_read(const char *path, size_t max, size_t *len)
+{
+	struct stat	 st;
+	char		*p;
+	size_t		 done = 0;
+	ssize_t		 n;
+	int		 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	saved = 0;
+	if (fstat(fd, &st) != 0)
+		saved = errno;
+	else if (!S_ISREG(st.st_mode))
+		saved = EINVAL;
+	else if ((unsigned long long)st.st_size > max)
+		saved = EFBIG;
+	if (saved != 0) {
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	if ((p = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	/* what the file holds now, up to the size it had and max */
+	while (done < (size_t)st.st_size) {
+		n = read(fd, p + done, (size_t)st.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			saved = errno;
+			free(p);
+			close(fd);
+			errno = saved;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	close(fd);
+	p[done] = '\0';
+	*len = done;
+	return p;
 }

@@ -16,4 +16,23 @@ struct arena;
 char	**fs_list(struct arena *, const char *dir, const char *suffix,
 	    size_t max, size_t *n);
 
+/*
+ * Makes path and its missing parents (mode 0750); path is written to
+ * while it works and restored.  0, or -1 with errno.
+ */
+int	fs_mkdirs(char *path);
+
+/*
+ * Writes data to path through a temporary file next to it, synced and
+ * renamed over path, so readers see the old file or the whole new one.
+ * 0, or -1 with errno.
+ */
+int	fs_write_atomic(const char *path, const char *data, size_t len);
+
+/*
+ * The bytes of the regular file path (NUL added, not counted in *len),
+ * malloc'd; NULL with errno, EFBIG when it holds more than max bytes.
+ */
+char	*fs_read(const char *path, size_t max, size_t *len);
+
 #endif

@@ -56,8 +56,11 @@ struct param {
 #define PARAM_END	{ NULL, 0, 0, 0, 0, 0, NULL }
 #define PARAM_PAGE	{ "limit", IN_QUERY, P_INT, 0, 1, 500, NULL }, \
 			{ "offset", IN_QUERY, P_INT, 0, 0, 1000000000, NULL }
+#define PARAM_ID	{ "id", IN_PATH, P_INT, 1, 1, INT64_MAX, NULL }
 /* A positive {id} in the path: the whole rule list of most item routes. */
 extern const struct param	params_id[];
+/* {id}, ?limit= and ?offset=: the rules of lists that belong to an item. */
+extern const struct param	params_id_page[];
 /* ?limit= and ?offset= alone: the rule list of plain list routes. */
 extern const struct param	params_page[];
 

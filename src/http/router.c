@@ -27,7 +27,12 @@ struct compiled {
 };
 
 const struct param params_id[] = {
-	{ "id", IN_PATH, P_INT, 1, 1, INT64_MAX, NULL },
+	PARAM_ID,
+	PARAM_END,
+};
+const struct param params_id_page[] = {
+	PARAM_ID,
+	PARAM_PAGE,
 	PARAM_END,
 };
 const struct param params_page[] = {

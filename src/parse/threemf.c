@@ -42,9 +42,12 @@ struct threemf_info {
 	char	 material[GCODE_MAX_SLOTS][GCODE_MATERIAL_MAX];
 };
 
-/* Plate number of an entry name, or 0 when it is not a sliced plate. */
+/*
+ * Plate number of an entry "Metadata/plate_<N><suffix>" (".gcode": a
+ * sliced plate, ".png": its picture), or 0 when the name is not one.
+ */
 static int
-threemf_plate_number(const char *name)
+threemf_plate_number(const char *name, const char *suffix)
 {
 	const char	*s;
 	int		 n;
@@ -60,9 +63,7 @@ threemf_plate_number(const char *name)
 		if (n > THREEMF_MAX_PLATES)
 			return 0;
 	}
-	if (strcmp(s, THREEMF_PLATE_SUFFIX) != 0)
-		return 0;
-	return n;
+	return strcmp(s, suffix) == 0 ? n : 0;
 }
 
 /*
@@ -364,20 +365,17 @@ threemf_plate(zip_t *za, zip_uint64_t pi, zip_int64_t ci, size_t len,
 	return 0;
 }
 
-int
-threemf_parse(const char *buf, size_t len, int plate,
-    struct threemf_meta *m, struct err *e)
+/*
+ * Opens buf as a ZIP archive of at most THREEMF_MAX_ENTRIES entries
+ * (*n of them); *za is discarded by the caller.  0 or an error code.
+ */
+static int
+threemf_open(const char *buf, size_t len, zip_t **za, zip_int64_t *n,
+    struct err *e)
 {
-	zip_uint64_t	 index[THREEMF_MAX_PLATES];
 	zip_error_t	 ze;
 	zip_source_t	*src;
-	zip_t		*za;
-	zip_int64_t	 n, i, ci;
-	const char	*name;
-	int		 k, want, rc;
 
-	memset(m, 0, sizeof(*m));
-	gcode_parse("", 0, &m->gcode, NULL);
 	zip_error_init(&ze);
 	src = zip_source_buffer_create(len > 0 ? buf : NULL, len, 0, &ze);
 	if (src == NULL) {
@@ -387,7 +385,7 @@ threemf_parse(const char *buf, size_t len, int plate,
 			    "a ZIP archive");
 		return ERR_INVALID;
 	}
-	if ((za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
+	if ((*za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
 		zip_source_free(src);
 		if (e != NULL)
 			err_set(e, ERR_INVALID, "the file is not a ZIP archive "
@@ -396,14 +394,31 @@ threemf_parse(const char *buf, size_t len, int plate,
 		return ERR_INVALID;
 	}
 	zip_error_fini(&ze);
-	n = zip_get_num_entries(za, 0);
-	if (n < 0 || n > THREEMF_MAX_ENTRIES) {
-		zip_discard(za);
+	*n = zip_get_num_entries(*za, 0);
+	if (*n < 0 || *n > THREEMF_MAX_ENTRIES) {
+		zip_discard(*za);
 		if (e != NULL)
 			err_set(e, ERR_TOO_LARGE, "the archive holds more "
 			    "than %d entries", THREEMF_MAX_ENTRIES);
 		return ERR_TOO_LARGE;
 	}
+	return 0;
+}
+
+int
+threemf_parse(const char *buf, size_t len, int plate,
+    struct threemf_meta *m, struct err *e)
+{
+	zip_uint64_t	 index[THREEMF_MAX_PLATES];
+	zip_t		*za;
+	zip_int64_t	 n, i, ci;
+	const char	*name;
+	int		 k, want, rc;
+
+	memset(m, 0, sizeof(*m));
+	gcode_parse("", 0, &m->gcode, NULL);
+	if ((rc = threemf_open(buf, len, &za, &n, e)) != 0)
+		return rc;
 	ci = -1;
 	for (i = 0; i < n; i++) {
 		if ((name = zip_get_name(za, (zip_uint64_t)i,
@@ -411,7 +426,8 @@ threemf_parse(const char *buf, size_t len, int plate,
 			continue;
 		if (ci < 0 && strcmp(name, THREEMF_CONFIG) == 0)
 			ci = i;
-		if ((k = threemf_plate_number(name)) == 0 ||
+		if ((k = threemf_plate_number(name,
+		    THREEMF_PLATE_SUFFIX)) == 0 ||
 		    (m->plates & ((uint64_t)1 << (k - 1))) != 0)
 			continue;
 		m->plates |= (uint64_t)1 << (k - 1);
@@ -440,33 +456,10 @@ threemf_parse(const char *buf, size_t len, int plate,
 	return rc;
 }
 
-/* Plate number of a "Metadata/plate_<N>.png" entry, or 0. */
-static int
-threemf_png_number(const char *name)
-{
-	const char	*s;
-	int		 n;
-
-	if (strncmp(name, THREEMF_PLATE_PREFIX,
-	    sizeof(THREEMF_PLATE_PREFIX) - 1) != 0)
-		return 0;
-	s = name + sizeof(THREEMF_PLATE_PREFIX) - 1;
-	if (*s < '1' || *s > '9')
-		return 0;
-	for (n = 0; *s >= '0' && *s <= '9'; s++) {
-		n = n * 10 + (*s - '0');
-		if (n > THREEMF_MAX_PLATES)
-			return 0;
-	}
-	return strcmp(s, ".png") == 0 ? n : 0;
-}
-
 int
 threemf_thumbnail(const char *buf, size_t len, int plate,
     unsigned char *out, size_t outmax, size_t *outlen, struct err *e)
 {
-	zip_error_t	 ze;
-	zip_source_t	*src;
 	zip_t		*za;
 	zip_int64_t	 n, i, best = -1;
 	const char	*name;
@@ -475,31 +468,12 @@ threemf_thumbnail(const char *buf, size_t len, int plate,
 	int		 k, bestk = 0, rc;
 
 	*outlen = 0;
-	zip_error_init(&ze);
-	src = zip_source_buffer_create(len > 0 ? buf : NULL, len, 0, &ze);
-	if (src == NULL || (za = zip_open_from_source(src, ZIP_RDONLY,
-	    &ze)) == NULL) {
-		if (src != NULL)
-			zip_source_free(src);
-		zip_error_fini(&ze);
-		if (e != NULL)
-			err_set(e, ERR_INVALID, "the file is not a ZIP "
-			    "archive");
-		return ERR_INVALID;
-	}
-	zip_error_fini(&ze);
-	n = zip_get_num_entries(za, 0);
-	if (n < 0 || n > THREEMF_MAX_ENTRIES) {
-		zip_discard(za);
-		if (e != NULL)
-			err_set(e, ERR_TOO_LARGE, "the archive holds more "
-			    "than %d entries", THREEMF_MAX_ENTRIES);
-		return ERR_TOO_LARGE;
-	}
+	if ((rc = threemf_open(buf, len, &za, &n, e)) != 0)
+		return rc;
 	for (i = 0; i < n; i++) {
 		if ((name = zip_get_name(za, (zip_uint64_t)i,
 		    ZIP_FL_ENC_RAW)) == NULL ||
-		    (k = threemf_png_number(name)) == 0)
+		    (k = threemf_plate_number(name, ".png")) == 0)
 			continue;
 		if ((plate != 0 && k == plate) || (plate == 0 &&
 		    (best < 0 || k < bestk))) {

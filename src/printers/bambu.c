@@ -121,6 +121,22 @@ bambu_verify(int ok, X509_STORE_CTX *x)
 	return 0;
 }
 
+/*
+ * What every MQTT session with a printer sets: MQTT 3.1.1, our TLS
+ * context (its callback checks the certificate names the serial, so
+ * libmosquitto's own check against the address is off), user bblp with
+ * the access code.
+ */
+static void
+bambu_client_options(struct mosquitto *m, SSL_CTX *ctx, const char *secret)
+{
+	mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_void_option(m, MOSQ_OPT_SSL_CTX, ctx);
+	mosquitto_int_option(m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+	mosquitto_tls_insecure_set(m, true);
+	mosquitto_username_pw_set(m, "bblp", secret != NULL ? secret : "");
+}
+
 /* A TLS context that checks as tls says; NULL with why filled. */
 static SSL_CTX *
 bambu_tls_ctx(struct bambu_tls *tls, const char *ca_file, char *why,
@@ -312,14 +328,7 @@ bambu_watch_start(struct tel_printer *p, const char *ca_file,
 	}
 	if ((b->ctx = bambu_tls_ctx(&b->tls, ca_file, why, whylen)) == NULL)
 		return -1;
-	mosquitto_int_option(b->m, MOSQ_OPT_PROTOCOL_VERSION,
-	    MQTT_PROTOCOL_V311);
-	mosquitto_void_option(b->m, MOSQ_OPT_SSL_CTX, b->ctx);
-	mosquitto_int_option(b->m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
-	/* The name is checked against the serial above, not the address. */
-	mosquitto_tls_insecure_set(b->m, true);
-	mosquitto_username_pw_set(b->m, "bblp", p->secret != NULL ?
-	    p->secret : "");
+	bambu_client_options(b->m, b->ctx, p->secret);
 	mosquitto_connect_callback_set(b->m, on_connect);
 	mosquitto_disconnect_callback_set(b->m, on_disconnect);
 	mosquitto_message_callback_set(b->m, on_message);
@@ -587,13 +596,7 @@ bambu_probe_start(const struct tel_printer *p, const char *ca_file)
 		probe_end(b, "failed", why);
 		return b;
 	}
-	mosquitto_int_option(b->m, MOSQ_OPT_PROTOCOL_VERSION,
-	    MQTT_PROTOCOL_V311);
-	mosquitto_void_option(b->m, MOSQ_OPT_SSL_CTX, b->ctx);
-	mosquitto_int_option(b->m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
-	mosquitto_tls_insecure_set(b->m, true);
-	mosquitto_username_pw_set(b->m, "bblp", p->secret != NULL ?
-	    p->secret : "");
+	bambu_client_options(b->m, b->ctx, p->secret);
 	mosquitto_connect_callback_set(b->m, probe_connect);
 	mosquitto_disconnect_callback_set(b->m, probe_disconnect);
 	mosquitto_message_callback_set(b->m, probe_message);

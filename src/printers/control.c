@@ -10,7 +10,7 @@
  *   - Bambu: a JSON request published over the watch session
  *     (bambu_watch_send), answered by the reply with the same
  *     sequence_id (the command's id); start is project_file with a 3MF
- *     already on the printer's SD card;
+ *     on the printer's SD card, or gcode_file with a .gcode file;
  *   - PrusaLink: the current job's id from GET /api/v1/job, then PUT
  *     .../pause|resume or DELETE; start POSTs /api/v1/files/usb/<file>;
  *   - OctoPrint: POST /api/job (pause with action, cancel); start POSTs
@@ -19,6 +19,9 @@
  *   - test: a fresh connection of its own (Bambu: bambu_probe_*, the
  *     others a GET of the version endpoint) that reports in words what
  *     went wrong or what answered.
+ * A start whose file comes from the file store is uploaded by the files
+ * module first (printers/files.c); for Bambu it then hands the command
+ * over here (control_adopt), the HTTP kinds start with the upload.
  * HTTP requests go through the poller's multi handle (http_call_start).
  * A command is refused with a clear result when the printer is offline,
  * refused its credentials, or reports control unavailable (Bambu
@@ -35,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -68,7 +72,8 @@ static const struct stmt control_stmts[] = {
 	  "SELECT id, printer_id, command::text AS command, args, "
 	  "extract(epoch FROM now() - created_at)::float8 AS age FROM "
 	  "printer_commands WHERE status = 'queued' AND command::text IN "
-	  CONTROL_KINDS " ORDER BY id LIMIT 50", 0 },
+	  CONTROL_KINDS " AND NOT (args ? 'upload') ORDER BY id LIMIT 50",
+	  0 },
 	{ "control_claim",
 	  "UPDATE printer_commands SET status = 'sent' WHERE id = $1 AND "
 	  "status = 'queued' RETURNING id", 1 },
@@ -247,9 +252,8 @@ path_escape(char *out, size_t size, const char *in)
 
 /* ---- the state the worker stored ---- */
 
-/* Why p cannot take control commands now, or NULL. */
-static const char *
-cmd_refusal(struct tel_printer *p, const char **code)
+const char *
+control_refusal(struct tel_printer *p, const char **code)
 {
 	json_t		*st;
 	int		 online, control;
@@ -411,6 +415,26 @@ http_test_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 	json_decref(j);
 }
 
+/*
+ * Ends m by the printer's answer to its last request: done when the
+ * status is one of ok (0 for unused places), else refused with the
+ * printer's reason.  Transport failures are http_failed's.
+ */
+static void
+http_end(struct arena *a, struct ctl_cmd *m, struct tel_printer *p,
+    const long ok[3])
+{
+	if (http_failed(a, m, p))
+		return;
+	if (m->http_code != 0 && (m->http_code == ok[0] ||
+	    m->http_code == ok[1] || m->http_code == ok[2]))
+		cmd_end(m, 1, "ok", "%s%s%s", done_word(m->command),
+		    m->file[0] != '\0' ? " " : "", m->file);
+	else
+		cmd_end(m, 0, "refused", "the printer refused: %s",
+		    http_reason(a, m));
+}
+
 static void
 prusa_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 {
@@ -453,14 +477,7 @@ prusa_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 		    "PUT", path, NULL);
 		return;
 	}
-	if (http_failed(a, m, p))
-		return;
-	if (m->http_code == 204 || m->http_code == 200 || m->http_code == 201)
-		cmd_end(m, 1, "ok", "%s%s%s", done_word(m->command),
-		    m->file[0] != '\0' ? " " : "", m->file);
-	else
-		cmd_end(m, 0, "refused", "the printer refused: %s",
-		    http_reason(a, m));
+	http_end(a, m, p, (const long[]){ 204, 200, 201 });
 }
 
 static void
@@ -485,14 +502,7 @@ octo_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 			    "\"pause\", \"action\": \"resume\"}");
 		return;
 	}
-	if (http_failed(a, m, p))
-		return;
-	if (m->http_code == 204 || m->http_code == 200)
-		cmd_end(m, 1, "ok", "%s%s%s", done_word(m->command),
-		    m->file[0] != '\0' ? " " : "", m->file);
-	else
-		cmd_end(m, 0, "refused", "the printer refused: %s",
-		    http_reason(a, m));
+	http_end(a, m, p, (const long[]){ 204, 200, 0 });
 }
 
 static void
@@ -512,14 +522,7 @@ moon_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 		http_send(m, p, "POST", path, NULL);
 		return;
 	}
-	if (http_failed(a, m, p))
-		return;
-	if (m->http_code == 200)
-		cmd_end(m, 1, "ok", "%s%s%s", done_word(m->command),
-		    m->file[0] != '\0' ? " " : "", m->file);
-	else
-		cmd_end(m, 0, "refused", "the printer refused: %s",
-		    http_reason(a, m));
+	http_end(a, m, p, (const long[]){ 200, 0, 0 });
 }
 
 /* ---- Bambu ---- */
@@ -529,10 +532,18 @@ bambu_begin(struct ctl_cmd *m, struct tel_printer *p)
 {
 	json_t	*o;
 	char	*text;
-	char	 name[1001], *dot;
+	char	 name[1001], *dot, sd[1010];
+	size_t	 n = strlen(m->file);
 
 	snprintf(m->seq, sizeof(m->seq), "%lld", m->id);
-	if (strcmp(m->command, "start") == 0) {
+	/* where the file lies on the SD card */
+	snprintf(sd, sizeof(sd), "/sdcard%s%s", m->file[0] == '/' ? "" : "/",
+	    m->file);
+	if (strcmp(m->command, "start") == 0 && n > 6 &&
+	    strcasecmp(m->file + n - 6, ".gcode") == 0)
+		o = json_pack("{s:{s:s, s:s, s:s}}", "print", "sequence_id",
+		    m->seq, "command", "gcode_file", "param", sd);
+	else if (strcmp(m->command, "start") == 0) {
 		snprintf(name, sizeof(name), "%s", strrchr(m->file, '/') !=
 		    NULL ? strrchr(m->file, '/') + 1 : m->file);
 		if ((dot = strstr(name, ".gcode.3mf")) != NULL ||
@@ -549,8 +560,7 @@ bambu_begin(struct ctl_cmd *m, struct tel_printer *p)
 		    "ams_mapping", 0);
 		/* the URL names the 3MF on the SD card */
 		json_object_set_new(json_object_get(o, "print"), "url",
-		    json_sprintf("file:///sdcard%s%s", m->file[0] == '/' ?
-		    "" : "/", m->file));
+		    json_sprintf("file://%s", sd));
 	} else
 		o = json_pack("{s:{s:s, s:s, s:s}}", "print", "sequence_id",
 		    m->seq, "command", m->command, "param", "");
@@ -601,7 +611,7 @@ cmd_begin(struct ctl_cmd *m, struct tel_printer *p, const char *ca_file)
 			m->stage = CS_HTTP;
 		return;
 	}
-	if ((why = cmd_refusal(p, &code)) != NULL) {
+	if ((why = control_refusal(p, &code)) != NULL) {
 		cmd_end(m, 0, code, "%s", why);
 		return;
 	}
@@ -758,6 +768,24 @@ control_check(struct control *c, struct db *db, struct arena *a,
 	}
 }
 
+int
+control_adopt(struct control *c, long long id, long long printer_id,
+    const char *file)
+{
+	struct ctl_cmd	*m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return -1;
+	m->c = c;
+	m->id = id;
+	m->printer_id = printer_id;
+	snprintf(m->command, sizeof(m->command), "start");
+	snprintf(m->file, sizeof(m->file), "%s", file);
+	m->next = c->cmds;
+	c->cmds = m;
+	return 0;	/* begun by the next control_step */
+}
+
 void
 control_step(struct control *c, struct db *db, struct arena *a,
     struct tel_printer **ps, size_t n, const char *ca_file, double now)
@@ -774,6 +802,8 @@ control_step(struct control *c, struct db *db, struct arena *a,
 		control_check(c, db, a, ps, n, ca_file);
 	}
 	for (pp = &c->cmds; (m = *pp) != NULL;) {
+		if (m->stage == CS_NEW)
+			cmd_begin(m, printer_of(ps, n, m->printer_id), ca_file);
 		cmd_step(a, m, printer_of(ps, n, m->printer_id), now);
 		if (m->stage != CS_DONE || m->busy) {
 			pp = &m->next;

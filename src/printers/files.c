@@ -3,11 +3,24 @@
  * downloading them into Printyard's file store (the telemetry worker's
  * files module).
  *
- * Work comes from printer_commands rows of kind `files` (list) and
- * `download` (args {"path"}), claimed queued -> sent and ended done or
+ * Work comes from printer_commands rows of kind `files` (list),
+ * `download` (args {"path"}) and `start` with a file from the store
+ * (args {"file", "upload": {"path", "sha256", "size"}}, see
+ * res/printer_commands.c), claimed queued -> sent and ended done or
  * failed with a result in plain words, and from the worker itself: a
  * printer's listing is refreshed when it comes online and when a print
  * on it ends, at most every FILES_AUTO_S.
+ *
+ * An upload reads the file from the store (bounded by upload_max, its
+ * SHA-256 checked against the one recorded), refuses as the commands
+ * module would when the printer is offline or without control, and
+ * sends it: Bambu by FTPS STOR into the SD card's root, after which the
+ * commands module starts it (control_adopt); PrusaLink by PUT
+ * /api/v1/files/usb/<name> with Print-After-Upload and Overwrite;
+ * OctoPrint by a multipart POST /api/files/local with print=true;
+ * Moonraker by a multipart POST /server/files/upload with the SHA-256
+ * as checksum and print=true.  The HTTP kinds start the print with the
+ * upload itself.
  *
  * Transports, all on this module's own libcurl multi handle so the loop
  * never blocks: Bambu over implicit FTPS (ftps URLs: TLS from the first
@@ -47,6 +60,7 @@
 #include "core/buf.h"
 #include "core/crypto.h"
 #include "core/err.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -72,8 +86,9 @@ enum {
 static const struct stmt files_stmts[] = {
 	{ "files_queued",
 	  "SELECT id, printer_id, command::text AS command, args, created_by "
-	  "FROM printer_commands WHERE status = 'queued' AND command::text "
-	  "IN ('files', 'download') ORDER BY id LIMIT 20", 0 },
+	  "FROM printer_commands WHERE status = 'queued' AND (command::text "
+	  "IN ('files', 'download') OR (command = 'start' AND args ? "
+	  "'upload')) ORDER BY id LIMIT 20", 0 },
 	{ "files_claim",
 	  "UPDATE printer_commands SET status = 'sent' WHERE id = $1 AND "
 	  "status = 'queued' RETURNING id", 1 },
@@ -119,7 +134,9 @@ static const struct stmt files_stmts[] = {
 	  "WHERE id = $1", 9 },
 };
 
-enum job_kind { JOB_LIST, JOB_DOWNLOAD };
+enum job_kind { JOB_LIST, JOB_DOWNLOAD, JOB_UPLOAD };
+
+#define FILES_ANSWER_MAX	65536L	/* an upload's answer */
 
 struct files_job {
 	enum job_kind		 kind;
@@ -138,6 +155,11 @@ struct files_job {
 	long			 max;
 	int			 too_big;
 	char			 errbuf[CURL_ERROR_SIZE];
+	/* an upload: the file's bytes and how far they went */
+	char			*out;
+	size_t			 outlen, outpos;
+	char			 sha[65];
+	curl_mime		*mime;
 	struct files_job	*next;
 };
 
@@ -151,6 +173,7 @@ struct files {
 	struct timespec		 farm_mtime;
 	struct files_job	*jobs;
 	double			 next_check;
+	struct control		*ctl;		/* starts Bambu uploads */
 };
 
 void
@@ -162,7 +185,7 @@ files_register(void)
 
 struct files *
 files_new(const char *store, long upload_max, const char *farm,
-    const char *bambu_ca)
+    const char *bambu_ca, struct control *ctl)
 {
 	struct files	*f;
 
@@ -178,6 +201,7 @@ files_new(const char *store, long upload_max, const char *farm,
 	f->upload_max = upload_max;
 	f->farm = farm;
 	f->bambu_ca = bambu_ca;
+	f->ctl = ctl;
 	return f;
 }
 
@@ -190,7 +214,9 @@ job_free(struct files *f, struct files_job *j)
 	}
 	curl_slist_free_all(j->hdrs);
 	curl_slist_free_all(j->connect_to);
+	curl_mime_free(j->mime);
 	buf_free(&j->body);
+	free(j->out);
 	free(j);
 }
 
@@ -293,6 +319,52 @@ job_write(char *data, size_t size, size_t n, void *ctx)
 	return add;
 }
 
+static size_t
+job_read(char *data, size_t size, size_t n, void *ctx)
+{
+	struct files_job	*j = ctx;
+	size_t			 len = size * n;
+
+	if (len > j->outlen - j->outpos)
+		len = j->outlen - j->outpos;
+	memcpy(data, j->out + j->outpos, len);
+	j->outpos += len;
+	return len;
+}
+
+/* Rewinds an upload (libcurl sends it again after a Digest 401). */
+static int
+job_seek(void *ctx, curl_off_t off, int origin)
+{
+	struct files_job	*j = ctx;
+
+	if (origin != SEEK_SET || off < 0 || (size_t)off > j->outlen)
+		return CURL_SEEKFUNC_CANTSEEK;
+	j->outpos = (size_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* The upload's body as a multipart form: the file and fields. */
+static void
+job_form(struct files_job *j, const char *const *fields)
+{
+	curl_mimepart	*part;
+
+	j->mime = curl_mime_init(j->h);
+	part = curl_mime_addpart(j->mime);
+	curl_mime_name(part, "file");
+	curl_mime_filename(part, j->name);
+	curl_mime_type(part, "application/octet-stream");
+	curl_mime_data_cb(part, (curl_off_t)j->outlen, job_read, job_seek,
+	    NULL, j);
+	for (; fields[0] != NULL; fields += 2) {
+		part = curl_mime_addpart(j->mime);
+		curl_mime_name(part, fields[0]);
+		curl_mime_data(part, fields[1], CURL_ZERO_TERMINATED);
+	}
+	curl_easy_setopt(j->h, CURLOPT_MIMEPOST, j->mime);
+}
+
 /* "a b/c" -> "a%20b/c" (each path segment escaped). */
 static char *
 path_escape(struct arena *a, CURL *h, const char *path)
@@ -357,8 +429,7 @@ job_setup(struct files *f, struct arena *a, struct files_job *j,
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	buf_init(&j->body, (size_t)(j->kind == JOB_LIST ? FILES_LIST_MAX :
-	    j->max) + 1);
+	buf_init(&j->body, (size_t)j->max + 1);
 	curl_easy_setopt(j->h, CURLOPT_PRIVATE, j);
 	curl_easy_setopt(j->h, CURLOPT_WRITEFUNCTION, job_write);
 	curl_easy_setopt(j->h, CURLOPT_WRITEDATA, j);
@@ -392,6 +463,13 @@ job_setup(struct files *f, struct arena *a, struct files_job *j,
 		snprintf(hdr, sizeof(hdr), "%s:%d:%s:%d", tls_host, port,
 		    p->host, port);
 		j->connect_to = curl_slist_append(NULL, hdr);
+		if (j->kind == JOB_UPLOAD) {
+			curl_easy_setopt(j->h, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(j->h, CURLOPT_READFUNCTION, job_read);
+			curl_easy_setopt(j->h, CURLOPT_READDATA, j);
+			curl_easy_setopt(j->h, CURLOPT_INFILESIZE_LARGE,
+			    (curl_off_t)j->outlen);
+		}
 		if (j->kind == JOB_LIST)
 			url = arena_printf(a, "ftps://%s:%d/", tls_host, port);
 		else
@@ -429,7 +507,38 @@ job_setup(struct files *f, struct arena *a, struct files_job *j,
 		snprintf(hdr, sizeof(hdr), "X-Api-Key: %s", p->secret);
 		j->hdrs = curl_slist_append(NULL, hdr);
 	}
-	if (j->kind == JOB_LIST) {
+	if (j->kind == JOB_UPLOAD) {
+		/* no "Expect: 100-continue" wait before the body */
+		j->hdrs = curl_slist_append(j->hdrs, "Expect:");
+		switch (p->kind) {
+		case TEL_PRUSALINK:
+			url = arena_printf(a, "/api/v1/files/usb/%s",
+			    path_escape(a, j->h, j->name));
+			j->hdrs = curl_slist_append(j->hdrs, "Content-Type: "
+			    "application/octet-stream");
+			j->hdrs = curl_slist_append(j->hdrs,
+			    "Print-After-Upload: ?1");
+			j->hdrs = curl_slist_append(j->hdrs, "Overwrite: ?1");
+			curl_easy_setopt(j->h, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(j->h, CURLOPT_READFUNCTION, job_read);
+			curl_easy_setopt(j->h, CURLOPT_READDATA, j);
+			curl_easy_setopt(j->h, CURLOPT_SEEKFUNCTION, job_seek);
+			curl_easy_setopt(j->h, CURLOPT_SEEKDATA, j);
+			curl_easy_setopt(j->h, CURLOPT_INFILESIZE_LARGE,
+			    (curl_off_t)j->outlen);
+			break;
+		case TEL_OCTOPRINT:
+			url = "/api/files/local";
+			job_form(j, (const char *const[]){ "select", "true",
+			    "print", "true", NULL });
+			break;
+		default:
+			url = "/server/files/upload";
+			job_form(j, (const char *const[]){ "root", "gcodes",
+			    "checksum", j->sha, "print", "true", NULL });
+			break;
+		}
+	} else if (j->kind == JOB_LIST) {
 		j->hdrs = curl_slist_append(j->hdrs,
 		    "Accept: application/json");
 		switch (p->kind) {
@@ -471,11 +580,67 @@ find_printer(struct tel_printer **ps, size_t n, long long id)
 	return NULL;
 }
 
+/*
+ * Reads the file of an upload (args of a start command) into j; -1 with
+ * why and *code when it cannot go.
+ */
+static int
+upload_prepare(struct files *f, struct arena *a, struct files_job *j,
+    struct tel_printer *p, json_t *args, char *why, size_t whylen,
+    const char **code)
+{
+	json_t		*up = json_object_get(args, "upload");
+	const char	*name = json_row_str(args, "file"), *rel, *want, *s;
+	char		 sha[65];
+
+	if ((s = control_refusal(p, code)) != NULL) {
+		snprintf(why, whylen, "%s", s);
+		return -1;
+	}
+	*code = "invalid";
+	rel = json_row_str(up, "path");
+	want = json_row_str(up, "sha256");
+	if (name != NULL && strrchr(name, '/') != NULL)
+		name = strrchr(name, '/') + 1;
+	if (name == NULL || *name == '\0' || strlen(name) >= sizeof(j->name) ||
+	    rel == NULL || want == NULL || rel[0] == '/' ||
+	    strstr(rel, "..") != NULL) {
+		snprintf(why, whylen, "the command names no file of the file "
+		    "store to send");
+		return -1;
+	}
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	snprintf(j->path, sizeof(j->path), "/%s", name);
+	j->out = fs_read(arena_printf(a, "%s/%s", f->store, rel),
+	    (size_t)f->upload_max, &j->outlen);
+	if (j->out == NULL && errno == EFBIG) {
+		*code = "too_large";
+		snprintf(why, whylen, "%s is larger than the %ld bytes allowed "
+		    "(upload_max)", name, f->upload_max);
+		return -1;
+	}
+	if (j->out == NULL) {
+		*code = "store";
+		snprintf(why, whylen, "the file store cannot give %s (%s)",
+		    name, strerror(errno));
+		return -1;
+	}
+	sha256_hex(j->out, j->outlen, sha);
+	if (strcmp(sha, want) != 0) {
+		*code = "store";
+		snprintf(why, whylen, "%s in the file store is not the file "
+		    "that was uploaded (its SHA-256 differs)", name);
+		return -1;
+	}
+	memcpy(j->sha, sha, sizeof(j->sha));
+	return 0;
+}
+
 /* Starts a job for p; on failure the command ends failed with why. */
 static void
 job_start(struct files *f, struct db *db, struct arena *a,
     struct tel_printer *p, enum job_kind kind, long long cmd_id,
-    const char *path)
+    const char *path, json_t *args)
 {
 	struct files_job	*j;
 	struct err		 e = { 0 };
@@ -489,7 +654,8 @@ job_start(struct files *f, struct db *db, struct arena *a,
 	j->cmd_id = cmd_id;
 	j->printer_id = p->id;
 	j->pkind = p->kind;
-	j->max = kind == JOB_LIST ? FILES_LIST_MAX : f->upload_max;
+	j->max = kind == JOB_LIST ? FILES_LIST_MAX : kind == JOB_UPLOAD ?
+	    FILES_ANSWER_MAX : f->upload_max;
 	snprintf(j->pname, sizeof(j->pname), "%s", p->name);
 	if (kind == JOB_DOWNLOAD) {
 		prm[0] = arena_printf(a, "%lld", p->id);
@@ -520,6 +686,9 @@ job_start(struct files *f, struct db *db, struct arena *a,
 			goto fail;
 		}
 	}
+	if (kind == JOB_UPLOAD && upload_prepare(f, a, j, p, args, why,
+	    sizeof(why), &code) != 0)
+		goto fail;
 	if (p->no_secret) {
 		code = "no_secret";
 		snprintf(why, sizeof(why), "the printer's stored credentials "
@@ -754,8 +923,10 @@ job_error(struct arena *a, struct files_job *j, CURLcode res, long code,
 	if (j->too_big) {
 		*word = "too_large";
 		return j->kind == JOB_LIST ? "the printer's file list is "
-		    "too long" : arena_printf(a, "%s is larger than the %ld "
-		    "bytes allowed (upload_max)", j->path, j->max);
+		    "too long" : j->kind == JOB_UPLOAD ? "the printer's "
+		    "answer to the upload is too long" : arena_printf(a,
+		    "%s is larger than the %ld bytes allowed (upload_max)",
+		    j->path, j->max);
 	}
 	switch (res) {
 	case CURLE_OK:
@@ -787,6 +958,14 @@ job_error(struct arena *a, struct files_job *j, CURLcode res, long code,
 		*word = "tls";
 		return arena_printf(a, "the TLS handshake with %s failed (%s)",
 		    j->where, j->errbuf);
+	case CURLE_UPLOAD_FAILED:
+		*word = "refused";
+		return arena_printf(a, "the printer did not take %s (%s)",
+		    j->name, j->errbuf[0] != '\0' ? j->errbuf :
+		    curl_easy_strerror(res));
+	case CURLE_REMOTE_DISK_FULL:
+		*word = "refused";
+		return "the printer's storage is full";
 	case CURLE_REMOTE_FILE_NOT_FOUND:
 		*word = "not_found";
 		return arena_printf(a, "%s is no longer on the printer",
@@ -803,6 +982,20 @@ job_error(struct arena *a, struct files_job *j, CURLcode res, long code,
 		return j->pkind == TEL_PRUSALINK ? "the printer refused the "
 		    "user name and password" : "the printer refused the API "
 		    "key";
+	}
+	if (j->kind == JOB_UPLOAD && (code == 409 || code == 413 ||
+	    code == 415 || code == 422)) {
+		*word = "refused";
+		return arena_printf(a, "the printer refused %s: %s (HTTP %ld)",
+		    j->name, code == 409 ? "it is busy or holds a file of that "
+		    "name it will not replace" : code == 413 ? "too large" :
+		    code == 415 ? "not a file type it prints" : "the file "
+		    "arrived damaged (checksum)", code);
+	}
+	if (code == 404 && j->kind == JOB_UPLOAD) {
+		*word = "refused";
+		return "the printer has no upload endpoint where expected "
+		    "(404)";
 	}
 	if (code == 404) {
 		*word = "not_found";
@@ -842,57 +1035,6 @@ list_done(struct files *f, struct db *db, struct arena *a,
 		    "the printer", json_array_size(list)));
 	free(text);
 	json_decref(list);
-}
-
-static int
-mkdirs(char *path)
-{
-	char	*s;
-
-	for (s = path + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0750) != 0 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	if (mkdir(path, 0750) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-static int
-write_file(const char *path, const char *data, size_t len)
-{
-	char	 tmp[1200];
-	size_t	 done;
-	ssize_t	 n;
-	int	 fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0640)) < 0)
-		return -1;
-	for (done = 0; done < len; done += (size_t)n) {
-		n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0) {
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-	}
-	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
 }
 
 /* ".gcode", ".3mf", ... from a name: letters and digits only, or "". */
@@ -943,13 +1085,13 @@ download_done(struct files *f, struct db *db, struct arena *a,
 	strftime(day, sizeof(day), "%Y-%m-%d", &now);
 	rel = arena_printf(a, "printers/%lld/%s", j->printer_id, day);
 	path = arena_printf(a, "%s/%s", f->store, rel);
-	if (mkdirs(path) != 0) {
+	if (fs_mkdirs(path) != 0) {
 		cmd_end(db, a, j->cmd_id, "store", arena_printf(a, "the file store "
 		    "cannot keep the file (%s: %s)", path, strerror(errno)));
 		return;
 	}
 	rel = arena_printf(a, "%s/%s%s", rel, sha, file_ext(a, j->name));
-	if (write_file(arena_printf(a, "%s/%s", f->store, rel),
+	if (fs_write_atomic(arena_printf(a, "%s/%s", f->store, rel),
 	    j->body.data != NULL ? j->body.data : "", j->body.len) != 0) {
 		cmd_end(db, a, j->cmd_id, "store", arena_printf(a, "the file store "
 		    "cannot keep the file (%s)", strerror(errno)));
@@ -1018,6 +1160,45 @@ download_done(struct files *f, struct db *db, struct arena *a,
 	json_decref(grams);
 }
 
+/*
+ * The upload arrived: the HTTP kinds started it with the upload, a
+ * Bambu printer is told to start it by the commands module.
+ */
+static void
+upload_done(struct files *f, struct db *db, struct arena *a,
+    struct files_job *j)
+{
+	json_t	*root, *res;
+	int	 started = 1;
+
+	if (j->pkind == TEL_BAMBU) {
+		log_kv(LOG_INFO, "uploaded a print file", "printer", j->pname,
+		    "file", j->name, NULL);
+		if (control_adopt(f->ctl, j->cmd_id, j->printer_id, j->name) !=
+		    0)
+			cmd_end(db, a, j->cmd_id, "internal", "out of memory");
+		return;
+	}
+	if (j->pkind == TEL_MOONRAKER) {
+		root = json_loadb(j->body.data != NULL ? j->body.data : "",
+		    j->body.len, 0, NULL);
+		res = json_object_get(root, "result");
+		if (res == NULL)
+			res = root;
+		started = !json_is_false(json_object_get(res,
+		    "print_started")) || json_is_true(json_object_get(res,
+		    "print_queued"));
+		json_decref(root);
+	}
+	if (started)
+		cmd_end(db, a, j->cmd_id, "ok", arena_printf(a, "uploaded %s "
+		    "(%zu bytes, SHA-256 %s) and started it", j->name,
+		    j->outlen, j->sha));
+	else
+		cmd_end(db, a, j->cmd_id, "refused", arena_printf(a, "uploaded "
+		    "%s, but the printer did not start it", j->name));
+}
+
 /* ---- the loop's step ---- */
 
 static void
@@ -1051,6 +1232,8 @@ transfers(struct files *f, struct db *db, struct arena *a,
 				    "printer", j->pname, "error", why, NULL);
 		} else if (j->kind == JOB_LIST)
 			list_done(f, db, a, j);
+		else if (j->kind == JOB_UPLOAD)
+			upload_done(f, db, a, j);
 		else
 			download_done(f, db, a, j);
 		if ((p = find_printer(ps, n, j->printer_id)) != NULL)
@@ -1092,7 +1275,7 @@ auto_list(struct files *f, struct db *db, struct arena *a,
 		if (p->files_at > 0 && now - p->files_at < FILES_AUTO_S)
 			return;
 		p->files_at = now;
-		job_start(f, db, a, p, JOB_LIST, 0, NULL);
+		job_start(f, db, a, p, JOB_LIST, 0, NULL, NULL);
 	}
 }
 
@@ -1137,9 +1320,16 @@ files_step(struct files *f, struct db *db, struct arena *a,
 			continue;
 		}
 		cmd = json_row_str(row, "command");
-		if (cmd != NULL && strcmp(cmd, "files") == 0) {
+		if (cmd == NULL)
+			cmd = "";
+		if (strcmp(cmd, "files") == 0) {
 			p->files_at = now;
-			job_start(f, db, a, p, JOB_LIST, id, NULL);
+			job_start(f, db, a, p, JOB_LIST, id, NULL, NULL);
+			continue;
+		}
+		if (strcmp(cmd, "start") == 0) {
+			job_start(f, db, a, p, JOB_UPLOAD, id, NULL,
+			    json_object_get(row, "args"));
 			continue;
 		}
 		path = json_string_value(json_object_get(json_object_get(row,
@@ -1149,7 +1339,7 @@ files_step(struct files *f, struct db *db, struct arena *a,
 			    "the file on the printer");
 			continue;
 		}
-		job_start(f, db, a, p, JOB_DOWNLOAD, id, path);
+		job_start(f, db, a, p, JOB_DOWNLOAD, id, path, NULL);
 	}
 	if (f->jobs != NULL)
 		transfers(f, db, a, ps, n);

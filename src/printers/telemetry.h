@@ -195,8 +195,10 @@ void			 runs_observe(struct db *, struct arena *,
  */
 struct files;
 void			 files_register(void);
+struct control;
 struct files		*files_new(const char *store, long upload_max,
-			    const char *farm, const char *bambu_ca);
+			    const char *farm, const char *bambu_ca,
+			    struct control *);
 void			 files_free(struct files *);
 void			 files_step(struct files *, struct db *,
 			    struct arena *, struct tel_printer **, size_t,
@@ -220,5 +222,16 @@ void			 control_step(struct control *, struct db *,
 			    const char *ca_file, double now);
 /* 1 while commands run (the loop should wake often). */
 int			 control_pending(const struct control *);
+/*
+ * Why p cannot take a control command now (offline, credentials
+ * refused, Developer Mode off), with *code the word for it; or NULL.
+ */
+const char		*control_refusal(struct tel_printer *, const char **);
+/*
+ * Takes over command id (already sent): starts file, which the files
+ * module has just uploaded to a Bambu printer.  0, or -1 out of memory.
+ */
+int			 control_adopt(struct control *, long long id,
+			    long long printer_id, const char *file);
 
 #endif

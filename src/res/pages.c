@@ -1,10 +1,11 @@
 /*
  * pages.c -- the navigation pages that have no resource of their own yet:
- * dashboard, printers, quotes, reports and settings.  Each
+ * dashboard, quotes, reports and settings (printers: res/farm.c).  Each
  * renders its template with the base view; the templates say what will
  * appear there.
  */
 #include "http/req.h"
+#include "res/farm.h"
 #include "res/spools.h"
 
 static int
@@ -13,7 +14,7 @@ pages_show(struct req *r)
 	return 0;
 }
 
-/* The dashboard: what is low on stock (printers and orders come later). */
+/* The dashboard: the printer cards and what is low on stock. */
 static int
 pages_dashboard(struct req *r)
 {
@@ -23,7 +24,7 @@ pages_dashboard(struct req *r)
 		return r->err.code;
 	r->out = json_pack("{s:O, s:b}", "low", low, "has_low",
 	    json_array_size(low) > 0);
-	return 0;
+	return farm_cards_for_page(r, r->out);
 }
 
 #define PAGE(path, tpl, roles) \
@@ -32,7 +33,6 @@ pages_dashboard(struct req *r)
 static const struct route pages_routes[] = {
 	{ "GET", "/", pages_dashboard, ROLE_ANY, ROUTE_PAGE, NULL,
 	    "pages/dashboard" },
-	PAGE("/printers", "pages/printers", ROLE_OWNER | ROLE_STAFF),
 	PAGE("/quotes", "pages/quotes", ROLE_ANY),
 	PAGE("/reports", "pages/reports", ROLE_ANY),
 	PAGE("/settings", "settings/index", ROLE_ANY),

@@ -27,6 +27,7 @@
 #include "domain/production.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/farm.h"
 #include "res/orders.h"
 #include "res/record.h"
 
@@ -292,7 +293,7 @@ print_jobs_page_queue(struct req *r)
 	    1, "can_edit", r->who.role != ROLE_ACCOUNTANT);
 	json_object_set_new(r->out, "title", json_string(req_t(r,
 	    "page_production")));
-	return 0;
+	return farm_choices_for_page(r, r->out);
 }
 
 /*

@@ -110,6 +110,40 @@ pf_ended(json_t *cmd)
 	return st != NULL && commands_final(st);
 }
 
+/*
+ * Queues `command` for the path's printer ("download": of the body's
+ * path, which must be in its stored list) and waits for the worker; *cmd
+ * is the command as last seen (not ended yet after the wait: pending).
+ */
+static int
+pf_run(struct req *r, const char *command, json_t **cmd)
+{
+	json_t		*printer, *file, *args;
+	const char	*prm[2];
+	long long	 id;
+	int		 rc;
+
+	if (pf_printer(r, &printer) != 0)
+		return r->err.code;
+	if (strcmp(command, "download") == 0) {
+		prm[0] = pf_id(r, "id");
+		prm[1] = req_str(r, "path");
+		if (db_one(r->db, r->arena, &pf_stmts[ST_FIND], prm, &file,
+		    &r->err) != 0)
+			return r->err.code;
+		if (file == NULL)
+			return err_set(&r->err, ERR_NOT_FOUND, "no file %s in "
+			    "the printer's list (refresh it first)", prm[1]);
+		args = json_pack("{s:s}", "path", prm[1]);
+	} else
+		args = json_object();
+	rc = pf_queue(r, json_row_int(printer, "id"), command, args, &id);
+	json_decref(args);
+	if (rc != 0)
+		return r->err.code;
+	return pf_wait(r, id, cmd);
+}
+
 /* ---- the API ---- */
 
 static int
@@ -154,19 +188,10 @@ pf_list(struct req *r)
 static int
 pf_refresh(struct req *r)
 {
-	json_t		*printer, *cmd, *rows, *out, *args;
-	long long	 id, total;
+	json_t		*cmd, *rows, *out;
+	long long	 total;
 
-	if (pf_printer(r, &printer) != 0)
-		return r->err.code;
-	args = json_object();
-	if (pf_queue(r, json_row_int(printer, "id"), "files", args, &id) !=
-	    0) {
-		json_decref(args);
-		return r->err.code;
-	}
-	json_decref(args);
-	if (pf_wait(r, id, &cmd) != 0)
+	if (pf_run(r, "files", &cmd) != 0)
 		return r->err.code;
 	if (cmd == NULL || !pf_ended(cmd)) {
 		req_json(r, 202, json_pack("{s:O*}", "command", cmd));
@@ -183,35 +208,17 @@ pf_refresh(struct req *r)
 static int
 pf_download(struct req *r)
 {
-	json_t		*printer, *cmd, *file, *args, *out;
+	json_t		*cmd, *file, *out;
 	const char	*prm[2];
-	long long	 id;
 
-	if (pf_printer(r, &printer) != 0)
-		return r->err.code;
-	prm[0] = pf_id(r, "id");
-	prm[1] = req_str(r, "path");
-	if (db_one(r->db, r->arena, &pf_stmts[ST_FIND], prm, &file,
-	    &r->err) != 0)
-		return r->err.code;
-	if (file == NULL) {
-		err_set(&r->err, ERR_NOT_FOUND, "no file %s in the printer's "
-		    "list (refresh it first)", prm[1]);
-		return ERR_NOT_FOUND;
-	}
-	args = json_pack("{s:s}", "path", prm[1]);
-	if (pf_queue(r, json_row_int(printer, "id"), "download", args,
-	    &id) != 0) {
-		json_decref(args);
-		return r->err.code;
-	}
-	json_decref(args);
-	if (pf_wait(r, id, &cmd) != 0)
+	if (pf_run(r, "download", &cmd) != 0)
 		return r->err.code;
 	if (cmd == NULL || !pf_ended(cmd)) {
 		req_json(r, 202, json_pack("{s:O*}", "command", cmd));
 		return 0;
 	}
+	prm[0] = pf_id(r, "id");
+	prm[1] = req_str(r, "path");
 	if (db_one(r->db, r->arena, &pf_stmts[ST_FIND], prm, &file,
 	    &r->err) != 0)
 		return r->err.code;
@@ -406,19 +413,9 @@ pf_page_after(struct req *r, json_t *cmd)
 static int
 pf_page_refresh(struct req *r)
 {
-	json_t		*printer, *cmd, *args;
-	long long	 id;
+	json_t	*cmd;
 
-	if (pf_printer(r, &printer) != 0)
-		return r->err.code;
-	args = json_object();
-	if (pf_queue(r, json_row_int(printer, "id"), "files", args, &id) !=
-	    0) {
-		json_decref(args);
-		return r->err.code;
-	}
-	json_decref(args);
-	if (pf_wait(r, id, &cmd) != 0)
+	if (pf_run(r, "files", &cmd) != 0)
 		return r->err.code;
 	return pf_page_after(r, cmd);
 }
@@ -426,43 +423,23 @@ pf_page_refresh(struct req *r)
 static int
 pf_page_download(struct req *r)
 {
-	json_t		*printer, *cmd, *file, *args;
-	const char	*prm[2];
-	long long	 id;
+	json_t	*cmd;
 
-	if (pf_printer(r, &printer) != 0)
-		return r->err.code;
-	prm[0] = pf_id(r, "id");
-	prm[1] = req_str(r, "path");
-	if (db_one(r->db, r->arena, &pf_stmts[ST_FIND], prm, &file,
-	    &r->err) != 0)
-		return r->err.code;
-	if (file == NULL)
-		return err_set(&r->err, ERR_NOT_FOUND, "no file %s in the "
-		    "printer's list", prm[1]);
-	args = json_pack("{s:s}", "path", prm[1]);
-	if (pf_queue(r, json_row_int(printer, "id"), "download", args,
-	    &id) != 0) {
-		json_decref(args);
-		return r->err.code;
-	}
-	json_decref(args);
-	if (pf_wait(r, id, &cmd) != 0)
+	if (pf_run(r, "download", &cmd) != 0)
 		return r->err.code;
 	return pf_page_after(r, cmd);
 }
 
-#define ID_PATH		{ "id", IN_PATH, P_INT, 1, 1, INT64_MAX, NULL }
 #define FID_PATH	{ "fid", IN_PATH, P_INT, 1, 1, INT64_MAX, NULL }
 
 static const struct param list_params[] = {
-	ID_PATH,
+	PARAM_ID,
 	PARAM_PAGE,
 	{ "gone", IN_QUERY, P_BOOL, 0, 0, 0, NULL },
 	PARAM_END,
 };
 static const struct param download_params[] = {
-	ID_PATH,
+	PARAM_ID,
 	{ "path", IN_BODY, P_STR, 1, 1, 1000, NULL },
 	PARAM_END,
 };

@@ -27,6 +27,7 @@
 #include "domain/money.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/farm.h"
 #include "res/record.h"
 
 #define PRINTER_COLS \
@@ -602,18 +603,6 @@ printers_view(struct req *r, const char *title)
 	return v;
 }
 
-/* Adds the labels a page shows for a row's kind and status. */
-static void
-printers_labels(struct req *r, json_t *row)
-{
-	json_object_set_new(row, "kind_label", json_string(req_t(r,
-	    arena_printf(r->arena, "printers_kind_%s", json_row_str(row,
-	    "kind")))));
-	json_object_set_new(row, "status_label", json_string(req_t(r,
-	    arena_printf(r->arena, "printers_status_%s", json_row_str(row,
-	    "status")))));
-}
-
 static int
 printers_page(struct req *r)
 {
@@ -624,7 +613,7 @@ printers_page(struct req *r)
 	    &total) != 0)
 		return r->err.code;
 	json_array_foreach(rows, i, row)
-		printers_labels(r, row);
+		farm_labels(r, row);
 	v = printers_view(r, NULL);
 	json_object_set(v, "printers", rows);
 	json_object_set(v, "total", total);
@@ -701,7 +690,7 @@ printers_page_show(struct req *r)
 	json_array_append_new(shown, json_deep_copy(row));
 	req_localize_times(r, shown);
 	row = json_array_get(shown, 0);
-	printers_labels(r, row);
+	farm_labels(r, row);
 	v = printers_view(r, json_row_str(row, "name"));
 	json_object_set(v, "printer", row);
 	json_object_set_new(v, "form", printers_form_of(r, json_array_get(

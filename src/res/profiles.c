@@ -30,6 +30,7 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/crypto.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "db/db.h"
 #include "domain/stock.h"
@@ -408,61 +409,14 @@ profiles_ext(struct req *r, const char *name)
 	return e;
 }
 
-static int
-profiles_mkdirs(char *path)
-{
-	char	*s;
-
-	for (s = path + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0750) != 0 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	if (mkdir(path, 0750) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 /* Writes the body to <store>/<rel> through a temporary file. */
 static int
 profiles_store(struct req *r, const char *dir, const char *rel)
 {
-	const char	*path, *tmp;
-	size_t		 done;
-	ssize_t		 n;
-	int		 fd;
-
-	if (profiles_mkdirs(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
-	    dir)) != 0)
-		goto fail;
-	path = arena_printf(r->arena, "%s/%s", r->cfg->file_store, rel);
-	tmp = arena_printf(r->arena, "%s.%ld.tmp", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0640)) < 0)
-		goto fail;
-	for (done = 0; done < r->body_len; done += (size_t)n) {
-		n = write(fd, r->body + done, r->body_len - done);
-		if (n < 0 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0) {
-			close(fd);
-			unlink(tmp);
-			goto fail;
-		}
-	}
-	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		goto fail;
-	}
-	return 0;
-fail:
+	if (fs_mkdirs(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
+	    dir)) == 0 && fs_write_atomic(arena_printf(r->arena, "%s/%s",
+	    r->cfg->file_store, rel), r->body, r->body_len) == 0)
+		return 0;
 	err_set(&r->err, ERR_INTERNAL, "the file store cannot keep the file");
 	err_detail(&r->err, "%s: %s", r->cfg->file_store, strerror(errno));
 	return ERR_INTERNAL;

@@ -30,6 +30,7 @@ extern const struct resource	print_jobs_resource;
 extern const struct resource	customers_resource;
 extern const struct resource	settings_resource;
 /* printers */
+extern const struct resource	farm_resource;
 extern const struct resource	printer_commands_resource;
 extern const struct resource	commands_resource;
 extern const struct resource	printer_files_resource;
@@ -62,6 +63,7 @@ const struct resource *const resources[] = {
 	&customers_resource,
 	&settings_resource,
 	/* printers */
+	&farm_resource,
 	&printer_commands_resource,
 	&commands_resource,
 	&printer_files_resource,

@@ -2,39 +2,60 @@
  * ftps.c -- the print files of a simulated printer and the FTPS server
  * of the simulated Bambu printers.
  *
- * Files: every printer holds SIM_NFILES files made at first use, with
- * real content: its job file and a calibration cube.  A G-code file
- * carries a PrusaSlicer-style thumbnail block ("; thumbnail begin WxH
- * LEN" and base64 lines of a small PNG) and the slicer comments for the
- * print time, grams and filament type; a Bambu printer's job file is a
- * sliced 3MF (an uncompressed ZIP) holding Metadata/plate_1.gcode,
- * Metadata/plate_1.png and Metadata/slice_info.config.  The PNG is
- * written by hand (stored deflate blocks, CRC-32 and Adler-32 here), so
- * nothing beyond OpenSSL is needed.
+ * Files: every printer holds SIM_NFILES built-in files made at first
+ * use, with real content: its job file and a calibration cube.  A
+ * G-code file carries a PrusaSlicer-style thumbnail block ("; thumbnail
+ * begin WxH LEN" and base64 lines of a small PNG) and the slicer
+ * comments for the print time, grams and filament type; a Bambu
+ * printer's job file is a sliced 3MF (an uncompressed ZIP) holding
+ * Metadata/plate_1.gcode, Metadata/plate_1.png and
+ * Metadata/slice_info.config.  The PNG is written by hand (stored
+ * deflate blocks, CRC-32 and Adler-32 here), so nothing beyond OpenSSL
+ * is needed.
+ *
+ * Uploads (sim_file_put, from FTPS STOR or the HTTP kinds' upload
+ * endpoints) are files in the printer's upload_dir (RUN_DIR/uploads/N),
+ * because FTPS sessions run in other processes than the HTTP server:
+ * written under a temporary ".tmp.*" name and renamed, so a reader sees
+ * a whole file or none.  An upload replaces a file of its name (a
+ * built-in one too); deleting a built-in file leaves ".gone.NAME".  The
+ * file list is read from the folder again at every sim_files() call;
+ * an uploaded file's bytes are read when asked for (sim_file_find) and
+ * kept while the file on disk stays the same version.  At most
+ * UPLOAD_FILES uploads of STORAGE_MAX bytes together per printer, each
+ * at most upload_max (SIM_UPLOAD_MAX) bytes.
  *
  * FTPS: each Bambu printer listens on a port of its own (farm.json
  * "ftp_port") with implicit TLS (TLS from the first byte) using the
  * printer's certificate (the serial as its name), user bblp and the
  * access code it accepts.  One child process waits on every printer's
  * listening socket and forks one more per session, which is served with
- * blocking I/O: USER, PASS,
- * PBSZ, PROT, TYPE, SYST, FEAT, OPTS, NOOP, PWD, CWD (root only), EPSV,
- * PASV, LIST, NLST, SIZE, MDTM, REST 0, RETR, QUIT.  Data connections
- * are TLS too (the session cache lets clients resume the control
- * connection's session).  The children die with the simulator.
+ * blocking I/O: USER, PASS, PBSZ, PROT, TYPE, SYST, FEAT, OPTS, NOOP,
+ * PWD, CWD (root only), EPSV, PASV, LIST, NLST, SIZE, MDTM, REST 0,
+ * RETR, STOR (root only), DELE, ALLO, QUIT.  Data connections are TLS
+ * too (the session cache lets clients resume the control connection's
+ * session); an upload ends at the client's close_notify or at a plain
+ * close of the data connection.  The children die with the simulator.
  *
- * Invariants: file names hold no '/', contents never change once made;
- * a session never reads more than one command line of FTPS_LINE bytes.
+ * Invariants: file names hold no '/' and pass sim_file_name_ok (uploads)
+ * or come from the configuration (built-in); a built-in file's bytes
+ * never change once made, an uploaded file's bytes never change on disk
+ * (a new upload is a new file renamed over it); a session never reads
+ * more than one command line of FTPS_LINE bytes, nor keeps more than
+ * upload_max bytes of an upload.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -55,6 +76,8 @@
 #define FTPS_LINE	512
 #define FTPS_IDLE_S	60
 #define FTPS_DATA_S	10
+#define UPLOAD_FILES	64	/* uploaded files a printer holds */
+#define STORAGE_MAX	((size_t)256 << 20)	/* their bytes together */
 
 /* ---- checksums and encodings ---- */
 
@@ -344,6 +367,7 @@ file_set(struct sim_file *f, const char *name, struct buf *b, time_t mtime)
 	f->data = (unsigned char *)b->data;	/* the buffer's memory */
 	f->len = b->len;
 	f->mtime = mtime;
+	f->mtime_ns = 500000000;
 	b->data = NULL;
 }
 
@@ -364,8 +388,9 @@ with_ext(char *out, size_t outlen, const char *name, const char *ext)
 	snprintf(out, outlen, "%s%s", base, ext);
 }
 
-const struct sim_file *
-sim_files(struct sim_printer *p, size_t *n)
+/* The built-in files: the job file and a calibration cube. */
+static void
+builtin_make(struct sim_printer *p)
 {
 	struct buf		 png, out;
 	unsigned char		 rgb[3];
@@ -373,14 +398,10 @@ sim_files(struct sim_printer *p, size_t *n)
 	size_t			 i;
 	long			 seconds;
 	double			 grams;
-	char			 name[128];
+	char			 name[SIM_NAME_MAX];
 	time_t			 now;
 
-	if (p->nfiles > 0) {
-		*n = p->nfiles;
-		return p->files;
-	}
-	if ((p->files = calloc(SIM_NFILES, sizeof(*p->files))) == NULL)
+	if ((p->builtin = calloc(SIM_NFILES, sizeof(*p->builtin))) == NULL)
 		abort();
 	for (i = 0; p->name[i] != '\0'; i++)
 		h = h * 31 + (unsigned char)p->name[i];
@@ -402,7 +423,7 @@ sim_files(struct sim_printer *p, size_t *n)
 		gcode_make(&out, "PrusaSlicer 2.8.1+linux-x64-GTK3", seconds,
 		    grams, &png, 32, 32);
 	}
-	file_set(&p->files[0], name, &out, now - 3600);
+	file_set(&p->builtin[0], name, &out, now - 3600);
 
 	buf_reset(&png);
 	rgb[0] = 0x30;
@@ -411,9 +432,220 @@ sim_files(struct sim_printer *p, size_t *n)
 	png_make(&png, 16, 16, rgb);
 	buf_init(&out, 1 << 24);
 	gcode_make(&out, "OrcaSlicer 2.2.0", 754, 3.21, &png, 16, 16);
-	file_set(&p->files[1], "calibration_cube.gcode", &out, now - 86400);
+	file_set(&p->builtin[1], "calibration_cube.gcode", &out, now - 86400);
 	buf_free(&png);
-	p->nfiles = SIM_NFILES;
+}
+
+/* 1 when s is valid UTF-8 (no overlong forms, no surrogates). */
+static int
+utf8_ok(const unsigned char *s)
+{
+	while (*s != '\0') {
+		if (*s < 0x80)
+			s++;
+		else if (*s >= 0xc2 && *s <= 0xdf) {
+			if ((s[1] & 0xc0) != 0x80)
+				return 0;
+			s += 2;
+		} else if (*s >= 0xe0 && *s <= 0xef) {
+			if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+			    (*s == 0xe0 && s[1] < 0xa0) ||
+			    (*s == 0xed && s[1] >= 0xa0))
+				return 0;
+			s += 3;
+		} else if (*s >= 0xf0 && *s <= 0xf4) {
+			if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+			    (s[3] & 0xc0) != 0x80 ||
+			    (*s == 0xf0 && s[1] < 0x90) ||
+			    (*s == 0xf4 && s[1] >= 0x90))
+				return 0;
+			s += 4;
+		} else
+			return 0;
+	}
+	return 1;
+}
+
+int
+sim_file_name_ok(const char *name, char *why, size_t whylen)
+{
+	static const char *const ext[] = { ".gcode", ".bgcode", ".3mf" };
+	size_t			 n = strlen(name), i, e;
+
+	if (n == 0 || n >= SIM_NAME_MAX) {
+		snprintf(why, whylen, "a file name has 1 to %d bytes",
+		    SIM_NAME_MAX - 1);
+		return -1;
+	}
+	if (name[0] == '.') {
+		snprintf(why, whylen, "a file name may not start with a dot");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (name[i] == '/') {
+			snprintf(why, whylen, "the printer has no folders: a "
+			    "file name may not hold a '/'");
+			return -1;
+		}
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+			snprintf(why, whylen, "a file name may not hold "
+			    "control characters");
+			return -1;
+		}
+	}
+	if (!utf8_ok((const unsigned char *)name)) {
+		snprintf(why, whylen, "a file name must be UTF-8");
+		return -1;
+	}
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		e = strlen(ext[i]);
+		if (n > e && strcasecmp(name + n - e, ext[i]) == 0)
+			return 0;
+	}
+	snprintf(why, whylen, "not a print file: the name must end in "
+	    ".gcode, .bgcode, .3mf or .gcode.3mf");
+	return -2;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct sim_file *)a)->name,
+	    ((const struct sim_file *)b)->name);
+}
+
+/* Frees what a file list owns (the bytes of uploaded files) and it. */
+static void
+list_free(struct sim_file *f, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; f != NULL && i < n; i++)
+		if (f[i].uploaded)
+			free(f[i].data);
+	free(f);
+}
+
+/*
+ * Makes p->files anew: the built-in files that no upload replaced and no
+ * deletion hid (".gone.NAME" in upload_dir), then the uploaded files by
+ * name.  An uploaded file this process has read keeps its bytes while it
+ * is the same version (inode, size, mtime).
+ */
+static void
+files_scan(struct sim_printer *p)
+{
+	struct sim_file	*ups, *view, *old = p->files, *f;
+	size_t		 nups = 0, nold = p->nfiles, i, j, k = 0;
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 gone[SIM_NAME_MAX + 8];
+	int		 dfd, hidden;
+
+	if ((ups = calloc(UPLOAD_FILES, sizeof(*ups))) == NULL)
+		abort();
+	d = p->upload_dir[0] != '\0' ? opendir(p->upload_dir) : NULL;
+	dfd = d != NULL ? dirfd(d) : -1;
+	while (d != NULL && nups < UPLOAD_FILES && (de = readdir(d)) != NULL) {
+		if (sim_file_name_ok(de->d_name, NULL, 0) != 0 ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_size > SIM_UPLOAD_MAX)
+			continue;
+		f = &ups[nups++];
+		/* sim_file_name_ok: it fits */
+		memcpy(f->name, de->d_name, strlen(de->d_name) + 1);
+		f->len = (size_t)st.st_size;
+		f->mtime = st.st_mtim.tv_sec;
+		f->mtime_ns = st.st_mtim.tv_nsec;
+		f->ino = st.st_ino;
+		f->uploaded = 1;
+		for (j = 0; j < nold; j++)
+			if (old[j].uploaded && old[j].data != NULL &&
+			    old[j].ino == f->ino && old[j].len == f->len &&
+			    old[j].mtime == f->mtime &&
+			    old[j].mtime_ns == f->mtime_ns &&
+			    strcmp(old[j].name, f->name) == 0) {
+				f->data = old[j].data;
+				old[j].data = NULL;
+				break;
+			}
+	}
+	qsort(ups, nups, sizeof(*ups), by_name);
+	if ((view = calloc(SIM_NFILES + nups, sizeof(*view))) == NULL)
+		abort();
+	for (i = 0; i < SIM_NFILES; i++) {
+		hidden = 0;
+		for (j = 0; j < nups && !hidden; j++)
+			hidden = strcmp(ups[j].name, p->builtin[i].name) == 0;
+		snprintf(gone, sizeof(gone), ".gone.%s", p->builtin[i].name);
+		if (!hidden && dfd >= 0 && fstatat(dfd, gone, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0)
+			hidden = 1;
+		if (!hidden)
+			view[k++] = p->builtin[i];
+	}
+	if (nups > 0)
+		memcpy(view + k, ups, nups * sizeof(*ups));
+	k += nups;
+	if (d != NULL)
+		closedir(d);
+	free(ups);
+	list_free(old, nold);
+	p->files = view;
+	p->nfiles = k;
+}
+
+/* Reads the bytes of uploaded file f (and the version it is); 0 or -1. */
+static int
+file_read(const struct sim_printer *p, struct sim_file *f)
+{
+	char		 path[800];
+	struct stat	 st;
+	unsigned char	*d;
+	size_t		 off = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", p->upload_dir, f->name) >=
+	    (int)sizeof(path))
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > SIM_UPLOAD_MAX) {
+		close(fd);
+		return -1;
+	}
+	if ((d = malloc((size_t)st.st_size + 1)) == NULL)
+		abort();
+	while (off < (size_t)st.st_size) {
+		r = read(fd, d + off, (size_t)st.st_size - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	if (off != (size_t)st.st_size) {
+		free(d);
+		return -1;
+	}
+	f->data = d;
+	f->len = off;
+	f->mtime = st.st_mtim.tv_sec;
+	f->mtime_ns = st.st_mtim.tv_nsec;
+	f->ino = st.st_ino;
+	return 0;
+}
+
+const struct sim_file *
+sim_files(struct sim_printer *p, size_t *n)
+{
+	if (p->builtin == NULL)
+		builtin_make(p);
+	files_scan(p);
 	*n = p->nfiles;
 	return p->files;
 }
@@ -421,16 +653,150 @@ sim_files(struct sim_printer *p, size_t *n)
 const struct sim_file *
 sim_file_find(struct sim_printer *p, const char *name)
 {
+	struct sim_file	*f;
+	size_t		 n, i;
+
+	while (*name == '/')
+		name++;
+	sim_files(p, &n);
+	for (i = 0; i < n; i++) {
+		f = &p->files[i];
+		if (strcmp(f->name, name) != 0)
+			continue;
+		if (f->uploaded && f->data == NULL && file_read(p, f) != 0)
+			return NULL;
+		return f;
+	}
+	return NULL;
+}
+
+/* Makes the upload folder (and its parent, RUN_DIR/uploads); 0 or -1. */
+static int
+dir_make(const char *dir)
+{
+	char	parent[800];
+	char	*slash;
+
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	if ((slash = strrchr(parent, '/')) == NULL || slash == parent)
+		return -1;
+	*slash = '\0';
+	if (mkdir(parent, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+enum sim_put
+sim_file_put(struct sim_printer *p, const char *name, const void *data,
+    size_t len, char *why, size_t whylen)
+{
+	static unsigned		 serial;
 	const struct sim_file	*f;
+	char			 tmp[800], path[800];
+	size_t			 n, i, count = 0, total = 0, off;
+	ssize_t			 w;
+	int			 fd, bad = 0;
+
+	if (sim_file_name_ok(name, why, whylen) != 0)
+		return SIM_PUT_NAME;
+	if (len > p->upload_max) {
+		snprintf(why, whylen, "the file has %zu bytes; this printer "
+		    "takes at most %zu", len, p->upload_max);
+		return SIM_PUT_SIZE;
+	}
+	if (p->upload_dir[0] == '\0') {
+		snprintf(why, whylen, "this printer takes no uploads");
+		return SIM_PUT_IO;
+	}
+	f = sim_files(p, &n);
+	for (i = 0; i < n; i++)
+		if (f[i].uploaded && strcmp(f[i].name, name) != 0) {
+			count++;
+			total += f[i].len;
+		}
+	if (count >= UPLOAD_FILES || total + len > STORAGE_MAX) {
+		snprintf(why, whylen, "the printer's storage is full (at most "
+		    "%d uploaded files, %d MiB)", UPLOAD_FILES,
+		    (int)(STORAGE_MAX >> 20));
+		return SIM_PUT_FULL;
+	}
+	if (snprintf(path, sizeof(path), "%s/%s", p->upload_dir, name) >=
+	    (int)sizeof(path) || snprintf(tmp, sizeof(tmp), "%s/.tmp.%ld.%u",
+	    p->upload_dir, (long)getpid(), serial++) >= (int)sizeof(tmp)) {
+		snprintf(why, whylen, "the upload folder's name is too long");
+		return SIM_PUT_IO;
+	}
+	if (dir_make(p->upload_dir) != 0 || (fd = open(tmp, O_WRONLY |
+	    O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+		snprintf(why, whylen, "cannot write in %s: %s", p->upload_dir,
+		    strerror(errno));
+		return SIM_PUT_IO;
+	}
+	for (off = 0; off < len; off += (size_t)w) {
+		w = write(fd, (const char *)data + off, len - off);
+		if (w < 0 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0) {
+			bad = errno != 0 ? errno : EIO;
+			break;
+		}
+	}
+	if (close(fd) != 0 && bad == 0)
+		bad = errno;
+	/* the rename makes the whole file appear at once, or not at all */
+	if (bad == 0 && rename(tmp, path) != 0)
+		bad = errno;
+	if (bad != 0) {
+		unlink(tmp);
+		snprintf(why, whylen, "cannot write %s: %s", path,
+		    strerror(bad));
+		return SIM_PUT_IO;
+	}
+	snprintf(path, sizeof(path), "%s/.gone.%s", p->upload_dir, name);
+	unlink(path);
+	return SIM_PUT_OK;
+}
+
+int
+sim_file_delete(struct sim_printer *p, const char *name)
+{
+	const struct sim_file	*f;
+	char			 path[800];
 	size_t			 n, i;
+	int			 found = 0, fd;
 
 	while (*name == '/')
 		name++;
 	f = sim_files(p, &n);
-	for (i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0)
-			return &f[i];
-	return NULL;
+	for (i = 0; i < n; i++) {
+		if (strcmp(f[i].name, name) != 0)
+			continue;
+		found = 1;
+		if (f[i].uploaded && (snprintf(path, sizeof(path), "%s/%s",
+		    p->upload_dir, name) >= (int)sizeof(path) ||
+		    (unlink(path) != 0 && errno != ENOENT)))
+			return -1;
+	}
+	if (!found)
+		return -1;
+	/* a built-in file of that name stays hidden in every process */
+	for (i = 0; i < SIM_NFILES; i++) {
+		if (strcmp(p->builtin[i].name, name) != 0)
+			continue;
+		if (p->upload_dir[0] == '\0' || dir_make(p->upload_dir) != 0 ||
+		    snprintf(path, sizeof(path), "%s/.gone.%s", p->upload_dir,
+		    name) >= (int)sizeof(path) || (fd = open(path, O_WRONLY |
+		    O_CREAT | O_CLOEXEC, 0644)) < 0)
+			return -1;
+		close(fd);
+	}
+	return 0;
 }
 
 /* ---- FTPS sessions (in a child process, blocking) ---- */
@@ -515,14 +881,17 @@ pasv_open(struct ftps *f, int *port)
 	return 0;
 }
 
-/* Sends len bytes over a new TLS data connection; 0 or -1. */
+/*
+ * Says 150, accepts the data connection of a transfer and starts TLS on
+ * it: 0 with *dsp and *fdp, or -1 after answering 425.
+ */
 static int
-data_send(struct ftps *f, const void *d, size_t len)
+data_open(struct ftps *f, SSL **dsp, int *fdp)
 {
 	struct pollfd	 pfd;
+	struct timeval	 tv;
 	SSL		*ds;
-	int		 fd, rc = -1, n;
-	size_t		 off;
+	int		 fd;
 
 	if (f->pasv < 0) {
 		reply(f, "425 Use PASV or EPSV first.");
@@ -540,23 +909,58 @@ data_send(struct ftps *f, const void *d, size_t len)
 	}
 	close(f->pasv);
 	f->pasv = -1;
-	if ((ds = SSL_new(f->ctx)) != NULL) {
-		SSL_set_fd(ds, fd);
-		if (SSL_accept(ds) == 1) {
-			rc = 0;
-			for (off = 0; off < len; off += (size_t)n) {
-				n = SSL_write(ds, (const char *)d + off,
-				    (int)(len - off > 65536 ? 65536 :
-				    len - off));
-				if (n <= 0) {
-					rc = -1;
-					break;
-				}
-			}
-			SSL_shutdown(ds);
-		}
-		SSL_free(ds);
+	tv.tv_sec = FTPS_DATA_S;
+	tv.tv_usec = 0;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if ((ds = SSL_new(f->ctx)) == NULL) {
+		close(fd);
+		reply(f, "425 No data connection.");
+		return -1;
 	}
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* an upload may end with a plain close, without close_notify */
+	SSL_set_options(ds, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+	/*
+	 * No TLS 1.3 session tickets here: an uploading client never reads
+	 * them, and closing a socket with unread bytes resets it, which
+	 * can drop the end of the upload on our side.
+	 */
+	SSL_set_num_tickets(ds, 0);
+	SSL_set_fd(ds, fd);
+	ERR_clear_error();
+	if (SSL_accept(ds) != 1) {
+		SSL_free(ds);
+		close(fd);
+		reply(f, "425 TLS on the data connection failed.");
+		return -1;
+	}
+	*dsp = ds;
+	*fdp = fd;
+	return 0;
+}
+
+/* Sends len bytes over a new TLS data connection; 0 or -1. */
+static int
+data_send(struct ftps *f, const void *d, size_t len)
+{
+	SSL	*ds;
+	int	 fd, rc = 0, n;
+	size_t	 off;
+
+	if (data_open(f, &ds, &fd) != 0)
+		return -1;
+	for (off = 0; off < len; off += (size_t)n) {
+		n = SSL_write(ds, (const char *)d + off,
+		    (int)(len - off > 65536 ? 65536 : len - off));
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+	}
+	SSL_shutdown(ds);
+	SSL_free(ds);
 	close(fd);
 	if (rc == 0)
 		reply(f, "226 Transfer complete.");
@@ -572,23 +976,22 @@ do_list(struct ftps *f, const char *arg, int names_only)
 	struct buf		 b;
 	struct tm		 tm;
 	char			 when[32];
-	size_t			 n, i;
+	size_t			 n, i, shown = 0;
 
 	/* options such as "-a" and the root itself list the root */
 	if (arg != NULL && *arg == '-')
 		arg = strchr(arg, ' ') != NULL ? strchr(arg, ' ') + 1 : NULL;
-	if (arg != NULL && *arg != '\0' && strcmp(arg, "/") != 0 &&
-	    strcmp(arg, ".") != 0 && sim_file_find(f->p, arg) == NULL) {
-		reply(f, "550 No such file or directory.");
-		return;
-	}
+	if (arg != NULL && (*arg == '\0' || strcmp(arg, "/") == 0 ||
+	    strcmp(arg, ".") == 0))
+		arg = NULL;
+	while (arg != NULL && *arg == '/')
+		arg++;
 	fl = sim_files(f->p, &n);
 	buf_init(&b, 1 << 20);
 	for (i = 0; i < n; i++) {
-		if (arg != NULL && *arg != '\0' && strcmp(arg, "/") != 0 &&
-		    strcmp(arg, ".") != 0 && sim_file_find(f->p, arg) !=
-		    &fl[i])
+		if (arg != NULL && strcmp(arg, fl[i].name) != 0)
 			continue;
+		shown++;
 		if (names_only) {
 			buf_printf(&b, "%s\r\n", fl[i].name);
 			continue;
@@ -598,7 +1001,89 @@ do_list(struct ftps *f, const char *arg, int names_only)
 		buf_printf(&b, "-rw-rw-rw-   1 root     root     %10zu %s %s"
 		    "\r\n", fl[i].len, when, fl[i].name);
 	}
-	data_send(f, b.data, b.len);
+	if (arg != NULL && shown == 0)
+		reply(f, "550 No such file or directory.");
+	else
+		data_send(f, b.data, b.len);
+	buf_free(&b);
+}
+
+/*
+ * STOR: reads the file over a TLS data connection to its end (at most
+ * upload_max bytes are kept; more is read and dropped, up to
+ * SIM_UPLOAD_MAX, and refused with 552) and stores it.
+ */
+static void
+do_stor(struct ftps *f, const char *arg)
+{
+	char		 name[SIM_NAME_MAX], why[256], chunk[65536];
+	struct buf	 b;
+	SSL		*ds;
+	size_t		 dropped = 0;
+	int		 fd, n, err, toobig = 0, ended = 0;
+
+	if (arg == NULL || *arg == '\0') {
+		reply(f, "501 STOR needs a file name.");
+		return;
+	}
+	while (*arg == '/')
+		arg++;
+	if (strchr(arg, '/') != NULL) {
+		reply(f, "553 Only the root folder takes files.");
+		return;
+	}
+	if (sim_file_name_ok(arg, why, sizeof(why)) != 0) {
+		reply(f, "553 %s.", why);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s", arg);
+	if (data_open(f, &ds, &fd) != 0)
+		return;
+	buf_init(&b, f->p->upload_max);
+	for (;;) {
+		ERR_clear_error();
+		n = SSL_read(ds, chunk, sizeof(chunk));
+		if (n <= 0) {
+			err = SSL_get_error(ds, n);
+			ended = err == SSL_ERROR_ZERO_RETURN ||
+			    (err == SSL_ERROR_SYSCALL && errno == 0);
+			break;
+		}
+		if (!toobig && buf_add(&b, chunk, (size_t)n) != 0) {
+			toobig = 1;
+			buf_free(&b);
+		}
+		if (toobig && (dropped += (size_t)n) > SIM_UPLOAD_MAX)
+			break;
+	}
+	/* answers the client's close_notify (some wait for it) */
+	if (ended)
+		SSL_shutdown(ds);
+	SSL_free(ds);
+	close(fd);
+	if (toobig)
+		reply(f, "552 The file is larger than the %zu bytes this "
+		    "printer takes.", f->p->upload_max);
+	else if (!ended)
+		reply(f, "426 Connection closed; transfer aborted.");
+	else {
+		switch (sim_file_put(f->p, name, b.data, b.len, why,
+		    sizeof(why))) {
+		case SIM_PUT_OK:
+			reply(f, "226 Transfer complete.");
+			break;
+		case SIM_PUT_NAME:
+			reply(f, "553 %s.", why);
+			break;
+		case SIM_PUT_SIZE:
+		case SIM_PUT_FULL:
+			reply(f, "552 %s.", why);
+			break;
+		default:
+			reply(f, "451 %s.", why);
+			break;
+		}
+	}
 	buf_free(&b);
 }
 
@@ -708,7 +1193,16 @@ session(struct ftps *f)
 				reply(f, "550 No such file.");
 			else
 				data_send(f, fl->data, fl->len);
-		} else
+		} else if (strcmp(cmd, "STOR") == 0)
+			do_stor(f, arg);
+		else if (strcmp(cmd, "DELE") == 0) {
+			if (arg == NULL || sim_file_delete(f->p, arg) != 0)
+				reply(f, "550 No such file.");
+			else
+				reply(f, "250 File deleted.");
+		} else if (strcmp(cmd, "ALLO") == 0)
+			reply(f, "202 No storage allocation necessary.");
+		else
 			reply(f, "502 Command not implemented.");
 	}
 }
@@ -923,7 +1417,8 @@ fail:
 void
 ftps_cleanup(struct sim *s)
 {
-	size_t	i;
+	struct sim_printer	*p;
+	size_t			 i, j;
 
 	if (s->ftps_pid > 0) {
 		kill(s->ftps_pid, SIGTERM);
@@ -931,12 +1426,13 @@ ftps_cleanup(struct sim *s)
 		s->ftps_pid = 0;
 	}
 	for (i = 0; i < s->n; i++) {
-		free(s->printers[i].files != NULL ?
-		    s->printers[i].files[0].data : NULL);
-		if (s->printers[i].files != NULL)
-			free(s->printers[i].files[1].data);
-		free(s->printers[i].files);
-		s->printers[i].files = NULL;
-		s->printers[i].nfiles = 0;
+		p = &s->printers[i];
+		list_free(p->files, p->nfiles);
+		p->files = NULL;
+		p->nfiles = 0;
+		for (j = 0; p->builtin != NULL && j < SIM_NFILES; j++)
+			free(p->builtin[j].data);
+		free(p->builtin);
+		p->builtin = NULL;
 	}
 }

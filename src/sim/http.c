@@ -5,10 +5,23 @@
  * and kept alive (HTTP/1.1 unless "Connection: close"; HTTP/1.0 only
  * with "Connection: keep-alive"); pipelined requests are answered in
  * order.  A request head may hold at most SIM_HEAD_MAX bytes (431
- * beyond) and a body, sized by Content-Length only, SIM_BODY_MAX (413);
- * chunked bodies get 411.  Digest authentication follows the printers
- * (MD5, no qop needed, nonces good for NONCE_TTL seconds, stale=true
- * for an expired nonce with a good answer).
+ * beyond) and a body, sized by Content-Length only, what web_body_max
+ * allows for its method and path: SIM_BODY_MAX, or up to
+ * SIM_HTTP_UPLOAD_MAX for an upload (413 beyond); chunked bodies get
+ * 411.  "Expect: 100-continue" gets "100 Continue" once the head is
+ * accepted.  Digest authentication follows the printers (MD5, no qop
+ * needed, nonces good for NONCE_TTL seconds, stale=true for an expired
+ * nonce with a good answer).
+ *
+ * Invariants: a connection's input buffer grows only as bytes arrive,
+ * never past the request being read (SIM_HEAD_MAX + SIM_BODY_MAX until
+ * its head is accepted), and is freed when the connection is idle; so
+ * is the memory of an answer larger than IN_IDLE_MAX once it is sent.
+ * A handler runs only with the whole body in hand.  Pipelined requests
+ * wait while more than OUT_PENDING_MAX bytes of answers are unsent.  A
+ * connection closed for an error is half-closed first and its input
+ * read and dropped until the client closes (at most DRAIN_MAX bytes),
+ * so the client gets the answer, not a reset.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,17 +43,28 @@
 #include "sim/sim.h"
 
 #define SIM_HEAD_MAX	16384
-#define SIM_BODY_MAX	65536
 #define SIM_CONN_MAX	64	/* per printer */
 #define NONCE_TTL	5
+#define IN_MIN		4096	/* the input buffer's first size */
+#define IN_IDLE_MAX	16384	/* kept by an idle connection */
+#define DRAIN_MAX	((size_t)SIM_UPLOAD_MAX * 2)	/* then reset */
+#define OUT_MAX		(SIM_UPLOAD_MAX + 131072)	/* a file and more */
+#define OUT_PENDING_MAX	(1024 * 1024)	/* before the next request */
 
 struct sim_conn {
 	int		 fd;
-	char		 in[SIM_HEAD_MAX + SIM_BODY_MAX + 1];
+	char		*in;		/* inlen bytes, NUL after them */
 	size_t		 inlen;
+	size_t		 incap;
+	size_t		 want;		/* the most in may hold now */
+	size_t		 need;		/* head + body, 0: head not read */
+	int		 continued;	/* 100 Continue sent */
 	struct buf	 out;
 	size_t		 outoff;
 	int		 closing;	/* close once out is written */
+	int		 linger;	/* ... after reading what comes */
+	int		 draining;	/* half-closed, dropping input */
+	size_t		 drained;
 	struct sim_conn	*next;
 };
 
@@ -105,6 +129,7 @@ conn_free(struct sim_printer *p, struct sim_conn *c)
 		}
 	close(c->fd);
 	buf_free(&c->out);
+	free(c->in);
 	free(c);
 }
 
@@ -134,8 +159,8 @@ http_pollfds(struct sim_printer *p, void *pfdv, size_t max, void **tags)
 		pfd[n].fd = c->fd;
 		/* a full input buffer (a hung printer) waits unread */
 		pfd[n].events = c->out.len > c->outoff ? POLLOUT :
-		    (c->closing || c->inlen >= sizeof(c->in) - 1 ? 0 :
-		    POLLIN);
+		    c->draining ? POLLIN : (c->closing ||
+		    c->inlen >= c->want ? 0 : POLLIN);
 		tags[n++] = c;
 	}
 	return n;
@@ -156,7 +181,11 @@ reason(int status)
 	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
 	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 507: return "Insufficient Storage";
 	default: return "Error";
 	}
 }
@@ -194,15 +223,16 @@ plain_error(struct sim_conn *c, int status)
 	r.ctype = "text/plain";
 	buf_printf(&r.body, "%d %s\n", status, reason(status));
 	respond(c, &r, 0);
+	c->linger = 1;
 	buf_free(&r.headers);
 	buf_free(&r.body);
 }
 
 /* Finds header name in head (lines after the request line); NULL if none. */
 static const char *
-header(char *head, const char *name, char *out, size_t outlen)
+header(const char *head, const char *name, char *out, size_t outlen)
 {
-	char	*line, *end, *colon;
+	const char	*line, *end, *colon;
 	size_t	 nl = strlen(name), vl;
 
 	line = strstr(head, "\r\n");
@@ -232,6 +262,24 @@ header(char *head, const char *name, char *out, size_t outlen)
 	return NULL;
 }
 
+const char *
+sim_header(const struct sim_req *q, const char *name, char *out,
+    size_t outlen)
+{
+	if (q->head == NULL || outlen == 0)
+		return NULL;
+	return header(q->head, name, out, outlen);
+}
+
+/* Ready for the next request on c. */
+static void
+next_request(struct sim_conn *c)
+{
+	c->need = 0;
+	c->continued = 0;
+	c->want = SIM_HEAD_MAX + SIM_BODY_MAX;
+}
+
 /*
  * Answers the first complete request in c->in; returns the bytes it used,
  * 0 when the request is not complete yet, -1 after a fatal error answer.
@@ -242,16 +290,19 @@ one_request(struct sim_printer *p, struct sim_conn *c)
 	char		*end, *sp1, *sp2, *q;
 	char		 head[SIM_HEAD_MAX + 1], method[16], target[2048];
 	char		 v_cl[32], v_te[32], v_conn[32], v_auth[1024];
-	char		 v_key[256];
+	char		 v_key[256], v_exp[32];
 	struct sim_req	 req;
 	struct sim_resp	 resp;
-	size_t		 headlen, bodylen = 0;
+	size_t		 headlen, bodylen = 0, max;
 	char		*ep;
-	long		 cl;
-	int		 keep, http11;
+	long long	 cl;
+	int		 keep, http11, has_length = 0;
 
+	if (c->need > 0 && c->inlen < c->need)
+		return 0;
 	c->in[c->inlen] = '\0';
-	end = strstr(c->in, "\r\n\r\n");
+	end = memmem(c->in, c->inlen < SIM_HEAD_MAX ? c->inlen : SIM_HEAD_MAX,
+	    "\r\n\r\n", 4);
 	if (end == NULL) {
 		if (c->inlen >= SIM_HEAD_MAX) {
 			plain_error(c, 431);
@@ -260,10 +311,6 @@ one_request(struct sim_printer *p, struct sim_conn *c)
 		return 0;
 	}
 	headlen = (size_t)(end - c->in) + 4;
-	if (headlen > SIM_HEAD_MAX) {
-		plain_error(c, 431);
-		return -1;
-	}
 	memcpy(head, c->in, headlen - 2);
 	head[headlen - 2] = '\0';
 	sp1 = strchr(head, ' ');
@@ -285,19 +332,37 @@ one_request(struct sim_printer *p, struct sim_conn *c)
 	}
 	if (header(head, "Content-Length", v_cl, sizeof(v_cl)) != NULL) {
 		errno = 0;
-		cl = strtol(v_cl, &ep, 10);
-		if (errno != 0 || *ep != '\0' || cl < 0) {
+		cl = strtoll(v_cl, &ep, 10);
+		if (errno != 0 || ep == v_cl || *ep != '\0' || cl < 0) {
 			plain_error(c, 400);
 			return -1;
 		}
-		if (cl > SIM_BODY_MAX) {
+		q = strchr(target, '?');
+		if (q != NULL)
+			*q = '\0';
+		max = web_body_max(p, method, target);
+		if (q != NULL)
+			*q = '?';
+		if ((unsigned long long)cl > max) {
 			plain_error(c, 413);
 			return -1;
 		}
 		bodylen = (size_t)cl;
+		has_length = 1;
 	}
-	if (c->inlen < headlen + bodylen)
+	if (c->inlen < headlen + bodylen) {
+		c->need = headlen + bodylen;
+		if (c->want < c->need)
+			c->want = c->need;
+		/* the client may wait for this before it sends the body */
+		if (!c->continued && http11 && header(head, "Expect", v_exp,
+		    sizeof(v_exp)) != NULL && strcasecmp(v_exp,
+		    "100-continue") == 0) {
+			buf_addstr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+			c->continued = 1;
+		}
 		return 0;
+	}
 	keep = http11;
 	if (header(head, "Connection", v_conn, sizeof(v_conn)) != NULL) {
 		if (strcasecmp(v_conn, "close") == 0)
@@ -312,18 +377,21 @@ one_request(struct sim_printer *p, struct sim_conn *c)
 		*q++ = '\0';
 	req.path = target;
 	req.query = q != NULL ? q : "";
+	req.head = head;
 	req.authorization = header(head, "Authorization", v_auth,
 	    sizeof(v_auth));
 	req.api_key = header(head, "X-Api-Key", v_key, sizeof(v_key));
 	req.body = c->in + headlen;
 	req.bodylen = bodylen;
+	req.has_length = has_length;
 	memset(&resp, 0, sizeof(resp));
 	buf_init(&resp.headers, 4096);
-	buf_init(&resp.body, 1024 * 1024);
+	buf_init(&resp.body, OUT_MAX - 65536);
 	web_handle(p, &req, &resp);
 	respond(c, &resp, keep);
 	buf_free(&resp.headers);
 	buf_free(&resp.body);
+	next_request(c);
 	return (long)(headlen + bodylen);
 }
 
@@ -333,12 +401,59 @@ conn_process(struct sim_printer *p, struct sim_conn *c)
 {
 	long	used;
 
-	while (!p->hung && !c->closing && c->inlen > 0) {
+	/* pipelined requests wait while a large answer is still out */
+	while (!p->hung && !c->closing && c->inlen > 0 &&
+	    c->out.len - c->outoff <= OUT_PENDING_MAX) {
 		used = one_request(p, c);
 		if (used <= 0)
 			break;
 		memmove(c->in, c->in + used, c->inlen - (size_t)used);
 		c->inlen -= (size_t)used;
+		c->in[c->inlen] = '\0';
+	}
+	/* an idle connection gives back what a large request took */
+	if (c->inlen == 0 && c->incap > IN_IDLE_MAX) {
+		free(c->in);
+		c->in = NULL;
+		c->incap = 0;
+	}
+}
+
+/* Makes room to read into: at least some bytes, at most up to want. */
+static void
+conn_room(struct sim_conn *c)
+{
+	size_t	cap;
+
+	if (c->incap > 0 && c->incap - 1 - c->inlen >= IN_MIN / 2)
+		return;
+	if (c->incap >= c->want + 1)
+		return;
+	cap = c->incap < IN_MIN ? IN_MIN : c->incap * 2;
+	if (cap > c->want + 1)
+		cap = c->want + 1;
+	if ((c->in = realloc(c->in, cap)) == NULL)
+		abort();
+	c->incap = cap;
+}
+
+/* A half-closed connection: reads and drops until EOF or DRAIN_MAX. */
+static void
+conn_drain(struct sim_printer *p, struct sim_conn *c)
+{
+	char	scratch[16384];
+	ssize_t	n;
+
+	for (;;) {
+		n = read(c->fd, scratch, sizeof(scratch));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0 || (c->drained += (size_t)n) > DRAIN_MAX) {
+			conn_free(p, c);
+			return;
+		}
 	}
 }
 
@@ -347,10 +462,15 @@ conn_read(struct sim_printer *p, struct sim_conn *c)
 {
 	ssize_t	n;
 
+	if (c->draining) {
+		conn_drain(p, c);
+		return;
+	}
 	for (;;) {
-		if (c->inlen >= sizeof(c->in) - 1)
+		if (c->inlen >= c->want)
 			break;
-		n = read(c->fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
+		conn_room(c);
+		n = read(c->fd, c->in + c->inlen, c->incap - 1 - c->inlen);
 		if (n == 0) {
 			conn_free(p, c);
 			return;
@@ -364,6 +484,7 @@ conn_read(struct sim_printer *p, struct sim_conn *c)
 			return;
 		}
 		c->inlen += (size_t)n;
+		c->in[c->inlen] = '\0';
 	}
 	conn_process(p, c);
 }
@@ -386,10 +507,23 @@ conn_write(struct sim_printer *p, struct sim_conn *c)
 		}
 		c->outoff += (size_t)n;
 	}
-	buf_reset(&c->out);
+	/* a large answer's memory goes back at once */
+	if (c->out.cap > IN_IDLE_MAX)
+		buf_free(&c->out);
+	else
+		buf_reset(&c->out);
 	c->outoff = 0;
-	if (c->closing)
+	if (c->closing && c->linger && !c->draining) {
+		/* what the client still sends must not reset the answer */
+		shutdown(c->fd, SHUT_WR);
+		c->draining = 1;
+		free(c->in);
+		c->in = NULL;
+		c->inlen = c->incap = 0;
+	} else if (c->closing)
 		conn_free(p, c);
+	else if (c->inlen > 0)
+		conn_process(p, c);
 }
 
 static void
@@ -418,7 +552,8 @@ accept_all(struct sim_printer *p)
 			return;
 		}
 		c->fd = fd;
-		buf_init(&c->out, 8 * 1024 * 1024);
+		next_request(c);
+		buf_init(&c->out, OUT_MAX);
 		c->next = p->conns;
 		p->conns = c;
 	}
@@ -628,4 +763,26 @@ http_query(const char *query, const char *key, char *out, size_t outlen)
 		s = *e == '&' ? e + 1 : NULL;
 	}
 	return NULL;
+}
+
+int
+http_unescape(const char *s, char *out, size_t outlen)
+{
+	size_t	n = 0;
+	int	hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (n + 1 >= outlen)
+			return -1;
+		if (*s == '%' && (hi = hexval(s[1])) >= 0 &&
+		    (lo = hexval(s[2])) >= 0) {
+			if (hi == 0 && lo == 0)
+				return -1;
+			out[n++] = (char)(hi * 16 + lo);
+			s += 2;
+		} else
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+	return 0;
 }

@@ -8,8 +8,8 @@
  * at 50 % for offline_s while the print goes on (or, hang, stay
  * reachable but answer nothing for that long).  With loop set, a new
  * job starts rest_s after the last one ended.  Commands (pause, resume,
- * stop, start) apply in any scenario and refuse what the state does not
- * allow.  No I/O here.
+ * stop, start, select) apply in any scenario and refuse what the state
+ * does not allow.  No I/O here.
  */
 #include <math.h>
 #include <stdio.h>
@@ -115,6 +115,7 @@ sim_printer_defaults(struct sim_printer *p, enum sim_kind kind, size_t n)
 	p->layers = 150;
 	p->report_s = 1;
 	p->developer_mode = 1;
+	p->upload_max = SIM_UPLOAD_MAX;
 	p->nozzle = p->bed = AMBIENT_C;
 	p->listen_fd = -1;
 	p->broker = -1;
@@ -260,10 +261,15 @@ sim_command(struct sim_printer *p, const char *cmd, const char *arg)
 		return 0;
 	}
 	if (strcmp(cmd, "start") == 0) {
-		if (sim_has_job(p) && p->state != SIM_FINISHED &&
-		    p->state != SIM_STOPPED && p->state != SIM_ERROR)
+		if (sim_busy(p))
 			return -1;
 		start_job(p, arg);
+		return 0;
+	}
+	if (strcmp(cmd, "select") == 0) {
+		if (sim_busy(p) || arg == NULL || *arg == '\0')
+			return -1;
+		snprintf(p->job, sizeof(p->job), "%s", arg);
 		return 0;
 	}
 	return -1;
@@ -273,6 +279,13 @@ int
 sim_has_job(const struct sim_printer *p)
 {
 	return p->state != SIM_IDLE;
+}
+
+int
+sim_busy(const struct sim_printer *p)
+{
+	return p->state == SIM_PREPARING || p->state == SIM_PRINTING ||
+	    p->state == SIM_PAUSED;
 }
 
 double

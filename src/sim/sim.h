@@ -7,8 +7,11 @@
  * HTTP kinds (PrusaLink, OctoPrint, Moonraker) whose answers web.c
  * writes; bambu.c runs one mosquitto broker per Bambu printer (TLS with
  * a test CA, the serial as certificate name, user bblp) and the
- * printer's own MQTT client.  Everything runs in one poll() loop in
- * cmd/sim.c; nothing here blocks for long except starting a broker.
+ * printer's own MQTT client; ftps.c holds the print files (built-in and
+ * uploaded) and serves the Bambu printers' FTPS; multipart.c splits the
+ * upload forms of OctoPrint and Moonraker.  Everything runs in one poll()
+ * loop in cmd/sim.c (FTPS sessions in child processes); nothing here
+ * blocks for long except starting a broker.
  *
  * Invariants: a printer that is offline has no listening socket, no
  * HTTP connection and (Bambu) no broker; a hung one keeps them but
@@ -59,12 +62,28 @@ struct sim_conn;
 struct mosquitto;
 
 /* A print file held by a simulated printer (ftps.c). */
-#define SIM_NFILES	2
+#define SIM_NFILES		2	/* built-in files per printer */
+#define SIM_NAME_MAX		128	/* a file name's bytes with its NUL */
+#define SIM_UPLOAD_MAX		(64 * 1024 * 1024)	/* bytes per file */
+#define SIM_HTTP_UPLOAD_MAX	(16 * 1024 * 1024)	/* an upload's body */
+#define SIM_BODY_MAX		65536	/* any other body */
 struct sim_file {
-	char		 name[128];
-	unsigned char	*data;
+	char		 name[SIM_NAME_MAX];
+	unsigned char	*data;		/* uploaded: NULL until read */
 	size_t		 len;
 	time_t		 mtime;
+	int		 uploaded;	/* lives in upload_dir */
+	ino_t		 ino;		/* uploaded: the version read */
+	long		 mtime_ns;
+};
+
+/* What sim_file_put made of an upload. */
+enum sim_put {
+	SIM_PUT_OK,
+	SIM_PUT_NAME,		/* not a print file name */
+	SIM_PUT_SIZE,		/* larger than the printer takes */
+	SIM_PUT_FULL,		/* the printer's storage is full */
+	SIM_PUT_IO		/* could not be written */
 };
 
 struct sim_printer {
@@ -125,8 +144,11 @@ struct sim_printer {
 	int			 stamp_n;	/* --stamp-log: reports sent */
 
 	/* print files and (Bambu) the FTPS server (ftps.c) */
-	struct sim_file		*files;		/* NULL: not made yet */
+	struct sim_file		*builtin;	/* NULL: not made yet */
+	struct sim_file		*files;		/* what the printer holds */
 	size_t			 nfiles;
+	char			 upload_dir[600];	/* "": takes none */
+	size_t			 upload_max;	/* bytes per file */
 	int			 ftp_port;	/* wanted, then bound */
 };
 
@@ -163,7 +185,8 @@ void		 sim_printer_defaults(struct sim_printer *, enum sim_kind,
 /* Moves the device on by real_dt seconds (times its factor). */
 void		 sim_tick(struct sim_printer *, double real_dt);
 /*
- * Applies "pause", "resume", "stop" or "start" (arg: file, may be NULL).
+ * Applies "pause", "resume", "stop", "start" (arg: file, may be NULL) or
+ * "select" (arg: the file a later "start" prints, nothing else changes).
  * Returns 0, or -1 when the state does not allow it (the device answers
  * 409 or "fail").
  */
@@ -174,17 +197,21 @@ int		 sim_layer(const struct sim_printer *);
 long		 sim_remaining(const struct sim_printer *);	/* s */
 long		 sim_elapsed(const struct sim_printer *);	/* s */
 int		 sim_has_job(const struct sim_printer *);
+/* 1 while a job prepares, prints or pauses (a new one is refused). */
+int		 sim_busy(const struct sim_printer *);
 double		 sim_now(void);	/* monotonic real seconds */
 
 /* http.c */
 struct sim_req {
 	const char	*method;
-	const char	*path;		/* without the query */
+	const char	*path;		/* without the query, not decoded */
 	const char	*query;		/* after '?', or "" */
+	const char	*head;		/* request line and headers (CRLF) */
 	const char	*authorization;	/* header values, or NULL */
 	const char	*api_key;
 	const char	*body;
 	size_t		 bodylen;
+	int		 has_length;	/* Content-Length was given */
 };
 
 struct sim_resp {
@@ -215,12 +242,47 @@ void		 http_digest_challenge(struct sim_printer *, struct sim_resp *,
 /* The value of key in a query string, URL-decoded, or NULL. */
 const char	*http_query(const char *query, const char *key, char *out,
 		    size_t outlen);
+/*
+ * The value of header name (any case, blanks around it dropped, cut to
+ * outlen - 1 bytes), or NULL when the request has none.
+ */
+const char	*sim_header(const struct sim_req *, const char *name,
+		    char *out, size_t outlen);
+/*
+ * Decodes %XX escapes of a path segment into out ('+' stays '+').
+ * Returns 0, or -1 when it does not fit or decodes to a NUL byte.
+ */
+int		 http_unescape(const char *s, char *out, size_t outlen);
+
+/* multipart.c: a multipart/form-data body, split (pure, no I/O). */
+#define SIM_FORM_PARTS	16
+struct sim_part {
+	char		 name[64];	/* the form field */
+	char		 filename[256];	/* as sent */
+	int		 has_filename;
+	const char	*data;		/* into the body */
+	size_t		 len;
+};
+/*
+ * Splits body by the boundary of content type ctype into at most max
+ * parts.  Returns the number of parts, or -1 with why (the answer is
+ * 400).  The parts point into body.
+ */
+int		 sim_multipart(const char *ctype, const char *body, size_t len,
+		    struct sim_part *parts, size_t max, char *why,
+		    size_t whylen);
+/* The first of the n parts named name, or NULL. */
+const struct sim_part *sim_form_field(const struct sim_part *, int n,
+		    const char *name);
 
 /* web.c */
 void		 web_handle(struct sim_printer *, const struct sim_req *,
 		    struct sim_resp *);
 /* Sets status, a compact JSON body (steals j) and its type. */
 void		 web_json(struct sim_resp *, int status, json_t *j);
+/* The largest body the printer reads for method and path (413 beyond). */
+size_t		 web_body_max(const struct sim_printer *, const char *method,
+		    const char *path);
 
 /* bambu.c */
 int		 bambu_setup(struct sim *, char *, size_t);
@@ -233,13 +295,43 @@ void		 bambu_stop(struct sim_printer *);
 void		 bambu_cleanup(struct sim *);
 
 /* ftps.c */
-/* The printer's print files (made at first use). */
+/*
+ * The printer's print files: the built-in ones (made at first use) and
+ * the uploaded ones in upload_dir, read again at every call, so that
+ * every process sees every upload.  The array and the data stay valid
+ * until the next sim_files, sim_file_find, sim_file_put or
+ * sim_file_delete on that printer; uploaded files have data NULL here.
+ */
 const struct sim_file	*sim_files(struct sim_printer *, size_t *n);
-/* The file of that name (leading slashes ignored), or NULL. */
+/*
+ * The file of that name (leading slashes ignored) with its data read,
+ * or NULL (none, or it could not be read).  Valid as above.
+ */
 const struct sim_file	*sim_file_find(struct sim_printer *, const char *);
+/*
+ * 0 when name can be a print file's (1 to 127 bytes of UTF-8, no '/',
+ * no control character, no leading dot); -1 when it cannot; -2 when it
+ * does not end in .gcode, .bgcode or .3mf.  why says what is wrong.
+ */
+int			 sim_file_name_ok(const char *name, char *why,
+			    size_t whylen);
+/*
+ * Stores an upload of len bytes as name (replacing a file of that name)
+ * where every process of the simulator sees it.  SIM_PUT_OK, or what is
+ * wrong with why set.
+ */
+enum sim_put		 sim_file_put(struct sim_printer *, const char *name,
+			    const void *data, size_t len, char *why,
+			    size_t whylen);
+/*
+ * Deletes the file in every process (a built-in one is hidden); 0, or -1
+ * when there is none or it cannot be removed.
+ */
+int			 sim_file_delete(struct sim_printer *,
+			    const char *name);
 /* Starts the FTPS server of every Bambu printer (after bambu_setup). */
 int		 ftps_setup(struct sim *, char *, size_t);
-/* Stops the FTPS servers and frees the files. */
+/* Stops the FTPS servers and frees the files (uploads stay on disk). */
 void		 ftps_cleanup(struct sim *);
 
 #endif

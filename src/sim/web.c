@@ -8,6 +8,13 @@
  * Moonraker wants X-Api-Key and answers 401, and wraps every answer in
  * {"result": ...} or {"error": {"code", "message"}}.  A printer in the
  * badauth scenario refuses the credentials it advertises.
+ *
+ * Uploads, stored by sim_file_put (ftps.c) in the root folder only:
+ * PrusaLink PUT /api/v1/files/usb/NAME (raw bytes, Print-After-Upload
+ * and Overwrite as RFC 8941 booleans), OctoPrint POST /api/files/local
+ * and Moonraker POST /server/files/upload (multipart/form-data, split by
+ * multipart.c).  A refused upload stores nothing.  File names in paths
+ * are URL-decoded; names in URLs we answer are URL-encoded.
  */
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +23,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "sim/sim.h"
+
+/* What a form may add to the file it carries (boundaries, fields). */
+#define FORM_SLACK	65536
 
 void
 web_json(struct sim_resp *r, int status, json_t *j)
@@ -68,19 +80,158 @@ key_ok(const struct sim_printer *p, const char *key)
 	return key != NULL && strcmp(key, p->accepted) == 0;
 }
 
-/* Answers the bytes of the print file name (ftps.c), or 404. */
-static int
-file_bytes(struct sim_printer *p, const char *name, struct sim_resp *r)
+size_t
+web_body_max(const struct sim_printer *p, const char *method,
+    const char *path)
+{
+	size_t	file, form;
+
+	file = p->upload_max < SIM_HTTP_UPLOAD_MAX ? p->upload_max :
+	    SIM_HTTP_UPLOAD_MAX;
+	form = file + FORM_SLACK < SIM_HTTP_UPLOAD_MAX ? file + FORM_SLACK :
+	    SIM_HTTP_UPLOAD_MAX;
+	if (p->kind == SIM_PRUSALINK && strcmp(method, "PUT") == 0 &&
+	    strncmp(path, "/api/v1/files/", 14) == 0)
+		return file;
+	if (p->kind == SIM_OCTOPRINT && strcmp(method, "POST") == 0 &&
+	    strcmp(path, "/api/files/local") == 0)
+		return form;
+	if (p->kind == SIM_MOONRAKER && strcmp(method, "POST") == 0 &&
+	    strcmp(path, "/server/files/upload") == 0)
+		return form;
+	return SIM_BODY_MAX;
+}
+
+/* The file of that name as listed (its bytes not read), or NULL. */
+static const struct sim_file *
+file_entry(struct sim_printer *p, const char *name)
 {
 	const struct sim_file	*f;
+	size_t			 n, i;
 
-	if ((f = sim_file_find(p, name)) == NULL)
+	f = sim_files(p, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return &f[i];
+	return NULL;
+}
+
+/* name with every byte but A-Z a-z 0-9 - . _ ~ as %XX. */
+static void
+url_escape(const char *name, char *out, size_t outlen)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*s = (const unsigned char *)name;
+	size_t			 n = 0;
+
+	for (; *s != '\0' && n + 4 < outlen; s++) {
+		if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' ||
+		    *s == '_' || *s == '~')
+			out[n++] = (char)*s;
+		else {
+			out[n++] = '%';
+			out[n++] = hex[*s >> 4];
+			out[n++] = hex[*s & 15];
+		}
+	}
+	out[n] = '\0';
+}
+
+/*
+ * An RFC 8941 boolean header: 1 for ?1, 0 for ?0 or no header, -1 for
+ * anything else.
+ */
+static int
+sf_bool(const struct sim_req *q, const char *name)
+{
+	char	v[16];
+
+	if (sim_header(q, name, v, sizeof(v)) == NULL)
+		return 0;
+	if (strcmp(v, "?1") == 0)
+		return 1;
+	return strcmp(v, "?0") == 0 ? 0 : -1;
+}
+
+/* The value of form field name, or NULL (none, or longer than outlen). */
+static const char *
+form_value(const struct sim_part *parts, int n, const char *name, char *out,
+    size_t outlen)
+{
+	const struct sim_part	*v;
+
+	if ((v = sim_form_field(parts, n, name)) == NULL || v->len >= outlen)
+		return NULL;
+	memcpy(out, v->data, v->len);
+	out[v->len] = '\0';
+	return out;
+}
+
+/* 1 when form field name is a true value ("true", "yes", "y", "1"). */
+static int
+form_true(const struct sim_part *parts, int n, const char *name)
+{
+	char	v[8];
+
+	if (form_value(parts, n, name, v, sizeof(v)) == NULL)
+		return 0;
+	return strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
+	    strcasecmp(v, "y") == 0 || strcmp(v, "1") == 0;
+}
+
+/* 1 when form field path names a folder (the root is no folder). */
+static int
+form_folder(const struct sim_part *parts, int n)
+{
+	char	v[8];
+
+	if (sim_form_field(parts, n, "path") == NULL)
+		return 0;
+	return form_value(parts, n, "path", v, sizeof(v)) == NULL ||
+	    (v[0] != '\0' && strcmp(v, "/") != 0);
+}
+
+/* Answers the bytes of the print file name (ftps.c), or 404. */
+static int
+file_bytes(struct sim_printer *p, const char *path, struct sim_resp *r)
+{
+	const struct sim_file	*f;
+	char			 name[SIM_NAME_MAX];
+
+	if (http_unescape(path, name, sizeof(name)) != 0 ||
+	    (f = sim_file_find(p, name)) == NULL)
 		return -1;
 	r->status = 200;
 	r->ctype = "application/octet-stream";
 	buf_reset(&r->body);
-	buf_add(&r->body, f->data, f->len);
+	if (buf_add(&r->body, f->data, f->len) != 0) {
+		buf_reset(&r->body);
+		r->status = 500;
+	}
 	return 0;
+}
+
+/*
+ * Stores an upload (sim_file_put); 0, or the HTTP status that refuses
+ * it, with why.
+ */
+static int
+put_file(struct sim_printer *p, const char *name, const void *data,
+    size_t len, char *why, size_t whylen)
+{
+	switch (sim_file_put(p, name, data, len, why, whylen)) {
+	case SIM_PUT_OK:
+		return 0;
+	case SIM_PUT_NAME:
+		return 400;
+	case SIM_PUT_SIZE:
+		return 413;
+	case SIM_PUT_FULL:
+		return 507;
+	default:
+		return 500;
+	}
 }
 
 /* ---- PrusaLink ---- */
@@ -243,13 +394,15 @@ prusa_files(struct sim_printer *p, struct sim_resp *r)
 {
 	const struct sim_file	*f;
 	json_t			*kids;
-	char			 dl[160];
+	char			 dl[SIM_NAME_MAX * 3 + 8];
+	char			 enc[SIM_NAME_MAX * 3];
 	size_t			 n, i;
 
 	f = sim_files(p, &n);
 	kids = json_array();
 	for (i = 0; i < n; i++) {
-		snprintf(dl, sizeof(dl), "/usb/%s", f[i].name);
+		url_escape(f[i].name, enc, sizeof(enc));
+		snprintf(dl, sizeof(dl), "/usb/%s", enc);
 		json_array_append_new(kids, json_pack("{s:s, s:s, s:s, s:b, "
 		    "s:I, s:I, s:{s:s}}", "name", f[i].name, "display_name",
 		    f[i].name, "type", "PRINT_FILE", "read_only", 0,
@@ -259,6 +412,97 @@ prusa_files(struct sim_printer *p, struct sim_resp *r)
 	web_json(r, 200, json_pack("{s:s, s:s, s:b, s:I, s:o}", "name", "usb",
 	    "type", "FOLDER", "read_only", 0, "m_timestamp",
 	    (json_int_t)1763700000, "children", kids));
+}
+
+/* PUT /api/v1/files/usb/NAME: the body is the file. */
+static void
+prusa_upload(struct sim_printer *p, const struct sim_req *q,
+    struct sim_resp *r, const char *rest)
+{
+	char	name[SIM_NAME_MAX * 3], why[256], ct[128];
+	int	print, over, rc, st;
+
+	if (!q->has_length) {
+		prusa_error(r, 411, "Length Required",
+		    "Content-Length is required.");
+		return;
+	}
+	if (sf_bool(q, "Create-Folder") != 0) {
+		prusa_error(r, 400, "Bad Request",
+		    "The simulated printer has no folders.");
+		return;
+	}
+	if (sim_header(q, "Content-Type", ct, sizeof(ct)) != NULL &&
+	    strncasecmp(ct, "application/octet-stream", 24) != 0) {
+		prusa_error(r, 415, "Unsupported Media Type",
+		    "Send the file as application/octet-stream.");
+		return;
+	}
+	if (http_unescape(rest, name, sizeof(name)) != 0) {
+		prusa_error(r, 400, "Bad Request", "Bad file name.");
+		return;
+	}
+	if ((rc = sim_file_name_ok(name, why, sizeof(why))) != 0) {
+		if (rc == -2)
+			prusa_error(r, 415, "Unsupported Media Type", why);
+		else
+			prusa_error(r, 400, "Bad Request", why);
+		return;
+	}
+	print = sf_bool(q, "Print-After-Upload");
+	over = sf_bool(q, "Overwrite");
+	if (print < 0 || over < 0) {
+		prusa_error(r, 400, "Bad Request", "Print-After-Upload and "
+		    "Overwrite take ?0 or ?1.");
+		return;
+	}
+	if (print && sim_busy(p)) {
+		prusa_error(r, 409, "Conflict", "The printer is busy.");
+		return;
+	}
+	if (sim_busy(p) && strcmp(p->job, name) == 0) {
+		prusa_error(r, 409, "Conflict", "The file is being printed.");
+		return;
+	}
+	if (!over && file_entry(p, name) != NULL) {
+		prusa_error(r, 409, "Conflict", "The file already exists.");
+		return;
+	}
+	if ((st = put_file(p, name, q->body, q->bodylen, why, sizeof(why))) != 0) {
+		prusa_error(r, st, st == 400 ? "Bad Request" : st == 413 ?
+		    "Payload Too Large" : st == 507 ? "Insufficient Storage" :
+		    "Internal Server Error", why);
+		return;
+	}
+	if (print)
+		sim_command(p, "start", name);
+	r->status = 201;
+}
+
+/* POST (start printing it) or DELETE /api/v1/files/usb/NAME. */
+static void
+prusa_file_cmd(struct sim_printer *p, const struct sim_req *q,
+    struct sim_resp *r, const char *rest)
+{
+	char	name[SIM_NAME_MAX * 3];
+
+	if (http_unescape(rest, name, sizeof(name)) != 0) {
+		prusa_error(r, 404, "Not Found", "No such file.");
+		return;
+	}
+	if (strcmp(q->method, "POST") == 0) {
+		if (sim_command(p, "start", name) != 0)
+			prusa_error(r, 409, "Conflict", "A job is running.");
+		else
+			r->status = 204;
+		return;
+	}
+	if (sim_busy(p) && strcmp(p->job, name) == 0)
+		prusa_error(r, 409, "Conflict", "The file is being printed.");
+	else if (sim_file_delete(p, name) != 0)
+		prusa_error(r, 404, "Not Found", "No such file.");
+	else
+		r->status = 204;
 }
 
 static void
@@ -313,13 +557,18 @@ prusa(struct sim_printer *p, const struct sim_req *q, struct sim_resp *r)
 			prusa_error(r, 404, "Not Found", "No such file.");
 	} else if (prusa_job_id(q->path, "/api/v1/job/", &id, &rest) == 0) {
 		prusa_control(p, q, r, id, rest);
-	} else if (strcmp(q->method, "POST") == 0 &&
+	} else if (strcmp(q->method, "PUT") == 0 &&
 	    strncmp(q->path, "/api/v1/files/usb/", 18) == 0 &&
 	    q->path[18] != '\0') {
-		if (sim_command(p, "start", q->path + 18) != 0)
-			prusa_error(r, 409, "Conflict", "A job is running.");
-		else
-			r->status = 204;
+		prusa_upload(p, q, r, q->path + 18);
+	} else if ((strcmp(q->method, "POST") == 0 ||
+	    strcmp(q->method, "DELETE") == 0) &&
+	    strncmp(q->path, "/api/v1/files/usb/", 18) == 0 &&
+	    q->path[18] != '\0') {
+		prusa_file_cmd(p, q, r, q->path + 18);
+	} else if (strcmp(q->method, "PUT") == 0 &&
+	    strncmp(q->path, "/api/v1/files/", 14) == 0) {
+		prusa_error(r, 404, "Not Found", "No such storage.");
 	} else
 		prusa_error(r, 404, "Not Found", "No such endpoint.");
 }
@@ -402,16 +651,17 @@ octo_files(struct sim_printer *p, struct sim_resp *r)
 {
 	const struct sim_file	*f;
 	json_t			*list;
-	char			 res[300], dl[300];
+	char			 res[600], dl[600], enc[SIM_NAME_MAX * 3];
 	size_t			 n, i;
 
 	f = sim_files(p, &n);
 	list = json_array();
 	for (i = 0; i < n; i++) {
+		url_escape(f[i].name, enc, sizeof(enc));
 		snprintf(res, sizeof(res), "http://%s:%d/api/files/local/%s",
-		    p->host, p->bound_port, f[i].name);
+		    p->host, p->bound_port, enc);
 		snprintf(dl, sizeof(dl), "http://%s:%d/downloads/files/local/"
-		    "%s", p->host, p->bound_port, f[i].name);
+		    "%s", p->host, p->bound_port, enc);
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s, "
 		    "s:[s, s], s:s, s:I, s:I, s:{s:s, s:s}}",
 		    "name", f[i].name, "path", f[i].name,
@@ -472,9 +722,91 @@ octo_command(struct sim_printer *p, const struct sim_req *q,
 }
 
 static void
+octo_error(struct sim_resp *r, int status, const char *msg)
+{
+	web_json(r, status, json_pack("{s:s}", "error", msg));
+}
+
+/* POST /api/files/local: a multipart form with the file. */
+static void
+octo_upload(struct sim_printer *p, const struct sim_req *q,
+    struct sim_resp *r)
+{
+	struct sim_part		 parts[SIM_FORM_PARTS];
+	const struct sim_part	*file;
+	char			 ct[512], why[256], msg[400];
+	char			 name[SIM_NAME_MAX], enc[SIM_NAME_MAX * 3];
+	char			 res[600], dl[600];
+	int			 n, rc, print, sel, st;
+
+	if (sim_header(q, "Content-Type", ct, sizeof(ct)) == NULL)
+		ct[0] = '\0';
+	if ((n = sim_multipart(ct, q->body, q->bodylen, parts,
+	    SIM_FORM_PARTS, why, sizeof(why))) < 0) {
+		octo_error(r, 400, why);
+		return;
+	}
+	file = sim_form_field(parts, n, "file");
+	if (file == NULL || !file->has_filename) {
+		octo_error(r, 400, sim_form_field(parts, n, "foldername") !=
+		    NULL ? "The simulated printer has no folders" :
+		    "No file to upload and no folder to create");
+		return;
+	}
+	if (form_folder(parts, n)) {
+		octo_error(r, 400, "The simulated printer has no folders");
+		return;
+	}
+	if (strlen(file->filename) >= sizeof(name)) {
+		octo_error(r, 400, "The file name is too long");
+		return;
+	}
+	snprintf(name, sizeof(name), "%s", file->filename);
+	if ((rc = sim_file_name_ok(name, why, sizeof(why))) != 0) {
+		if (rc == -2) {
+			snprintf(msg, sizeof(msg), "Could not upload the file "
+			    "\"%s\", invalid type", name);
+			octo_error(r, 415, msg);
+		} else
+			octo_error(r, 400, why);
+		return;
+	}
+	print = form_true(parts, n, "print");
+	sel = print || form_true(parts, n, "select");
+	if (sel && sim_busy(p)) {
+		octo_error(r, 409, "Printer is busy, cannot select or print");
+		return;
+	}
+	if (sim_busy(p) && strcmp(p->job, name) == 0) {
+		octo_error(r, 409, "Trying to overwrite file that is currently "
+		    "being printed");
+		return;
+	}
+	if ((st = put_file(p, name, file->data, file->len, why, sizeof(why))) != 0) {
+		octo_error(r, st, why);
+		return;
+	}
+	if (print)
+		sim_command(p, "start", name);
+	else if (sel)
+		sim_command(p, "select", name);
+	url_escape(name, enc, sizeof(enc));
+	snprintf(res, sizeof(res), "http://%s:%d/api/files/local/%s",
+	    p->host, p->bound_port, enc);
+	snprintf(dl, sizeof(dl), "http://%s:%d/downloads/files/local/%s",
+	    p->host, p->bound_port, enc);
+	buf_printf(&r->headers, "Location: %s\r\n", res);
+	web_json(r, 201, json_pack("{s:{s:{s:s, s:s, s:s, s:s, s:{s:s, s:s}}}, "
+	    "s:b, s:b, s:b}", "files", "local", "name", name, "display", name,
+	    "path", name, "origin", "local", "refs", "resource", res,
+	    "download", dl, "done", 1, "effectiveSelect", sel,
+	    "effectivePrint", print));
+}
+
+static void
 octo(struct sim_printer *p, const struct sim_req *q, struct sim_resp *r)
 {
-	char		 qkey[128], bearer[128];
+	char		 qkey[128], bearer[128], name[SIM_NAME_MAX * 3];
 	const char	*key = q->api_key;
 	json_t		*b;
 
@@ -502,6 +834,8 @@ octo(struct sim_printer *p, const struct sim_req *q, struct sim_resp *r)
 	else if (is(q, "GET", "/api/files") ||
 	    is(q, "GET", "/api/files/local"))
 		octo_files(p, r);
+	else if (is(q, "POST", "/api/files/local"))
+		octo_upload(p, q, r);
 	else if (strcmp(q->method, "GET") == 0 &&
 	    strncmp(q->path, "/downloads/files/local/", 23) == 0) {
 		if (file_bytes(p, q->path + 23, r) != 0)
@@ -511,13 +845,26 @@ octo(struct sim_printer *p, const struct sim_req *q, struct sim_resp *r)
 	else if (strcmp(q->method, "POST") == 0 &&
 	    strncmp(q->path, "/api/files/local/", 17) == 0) {
 		b = body_json(q);
-		if (json_is_true(json_object_get(b, "print")) &&
-		    sim_command(p, "start", q->path + 17) != 0)
+		if (http_unescape(q->path + 17, name, sizeof(name)) != 0)
+			octo_error(r, 404, "File not found");
+		else if (json_is_true(json_object_get(b, "print")) &&
+		    sim_command(p, "start", name) != 0)
 			web_json(r, 409, json_pack("{s:s}", "error",
 			    "Printer is busy"));
 		else
 			r->status = 204;
 		json_decref(b);
+	} else if (strcmp(q->method, "DELETE") == 0 &&
+	    strncmp(q->path, "/api/files/local/", 17) == 0) {
+		if (http_unescape(q->path + 17, name, sizeof(name)) != 0)
+			octo_error(r, 404, "File not found");
+		else if (sim_busy(p) && strcmp(p->job, name) == 0)
+			octo_error(r, 409, "Trying to delete a file that is "
+			    "currently being printed");
+		else if (sim_file_delete(p, name) != 0)
+			octo_error(r, 404, "File not found");
+		else
+			r->status = 204;
 	} else
 		web_json(r, 404, json_pack("{s:s}", "error", "Not found"));
 }
@@ -704,9 +1051,129 @@ moon_files(struct sim_printer *p, struct sim_resp *r)
 	list = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, json_pack("{s:s, s:f, s:I, s:s}",
-		    "path", f[i].name, "modified", (double)f[i].mtime + 0.5,
+		    "path", f[i].name, "modified", (double)f[i].mtime +
+		    (double)f[i].mtime_ns / 1e9,
 		    "size", (json_int_t)f[i].len, "permissions", "rw"));
 	moon_result(r, list);
+}
+
+static json_t *
+moon_item(const struct sim_file *f)
+{
+	return json_pack("{s:s, s:s, s:f, s:I, s:s}", "path", f->name,
+	    "root", "gcodes", "modified", (double)f->mtime +
+	    (double)f->mtime_ns / 1e9, "size", (json_int_t)f->len,
+	    "permissions", "rw");
+}
+
+/* The SHA-256 of d as 64 lower-case hex digits. */
+static void
+sha256_hex(const void *d, size_t len, char out[65])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	n = 0, i;
+
+	EVP_Digest(d, len, md, &n, EVP_sha256(), NULL);
+	for (i = 0; i < n && i < 32; i++)
+		snprintf(out + i * 2, 3, "%02x", md[i]);
+	out[64] = '\0';
+}
+
+/* POST /server/files/upload: a multipart form with the file. */
+static void
+moon_upload(struct sim_printer *p, const struct sim_req *q,
+    struct sim_resp *r)
+{
+	struct sim_part		 parts[SIM_FORM_PARTS];
+	const struct sim_part	*file;
+	const struct sim_file	*f;
+	char			 ct[512], why[256], msg[400], root[16];
+	char			 sum[80], calc[65], name[SIM_NAME_MAX];
+	char			 enc[SIM_NAME_MAX * 3];
+	int			 n, started = 0, st;
+
+	if (sim_header(q, "Content-Type", ct, sizeof(ct)) == NULL)
+		ct[0] = '\0';
+	if ((n = sim_multipart(ct, q->body, q->bodylen, parts,
+	    SIM_FORM_PARTS, why, sizeof(why))) < 0) {
+		moon_error(r, 400, why);
+		return;
+	}
+	file = sim_form_field(parts, n, "file");
+	if (file == NULL || !file->has_filename) {
+		moon_error(r, 400, "No file name specified in upload form");
+		return;
+	}
+	if (sim_form_field(parts, n, "root") != NULL &&
+	    (form_value(parts, n, "root", root, sizeof(root)) == NULL ||
+	    strcmp(root, "gcodes") != 0)) {
+		moon_error(r, 400, "Only the root gcodes takes uploads");
+		return;
+	}
+	if (form_folder(parts, n)) {
+		moon_error(r, 400, "The simulated printer has no folders");
+		return;
+	}
+	if (strlen(file->filename) >= sizeof(name)) {
+		moon_error(r, 400, "The file name is too long");
+		return;
+	}
+	snprintf(name, sizeof(name), "%s", file->filename);
+	if (sim_file_name_ok(name, why, sizeof(why)) != 0) {
+		moon_error(r, 400, why);
+		return;
+	}
+	if (sim_form_field(parts, n, "checksum") != NULL) {
+		sha256_hex(file->data, file->len, calc);
+		if (form_value(parts, n, "checksum", sum, sizeof(sum)) ==
+		    NULL || strcasecmp(sum, calc) != 0) {
+			snprintf(msg, sizeof(msg), "File checksum mismatch: "
+			    "expected %s, calculated %s", form_value(parts, n,
+			    "checksum", sum, sizeof(sum)) != NULL ? sum : "?",
+			    calc);
+			moon_error(r, 422, msg);
+			return;
+		}
+	}
+	if ((st = put_file(p, name, file->data, file->len, why, sizeof(why))) != 0) {
+		moon_error(r, st, why);
+		return;
+	}
+	/* a busy printer keeps the file and does not start it */
+	if (form_true(parts, n, "print") && sim_command(p, "start", name) == 0)
+		started = 1;
+	if ((f = file_entry(p, name)) == NULL) {
+		moon_error(r, 500, "The upload vanished");
+		return;
+	}
+	url_escape(name, enc, sizeof(enc));
+	buf_printf(&r->headers, "Location: /server/files/gcodes/%s\r\n", enc);
+	web_json(r, 201, json_pack("{s:{s:o, s:b, s:b, s:s}}", "result",
+	    "item", moon_item(f), "print_started", started, "print_queued", 0,
+	    "action", "create_file"));
+}
+
+/* DELETE /server/files/gcodes/NAME */
+static void
+moon_delete(struct sim_printer *p, const char *path, struct sim_resp *r)
+{
+	const struct sim_file	*f;
+	json_t			*item;
+	char			 name[SIM_NAME_MAX];
+
+	if (http_unescape(path, name, sizeof(name)) != 0 ||
+	    (f = file_entry(p, name)) == NULL) {
+		moon_error(r, 404, "File does not exist");
+		return;
+	}
+	item = moon_item(f);
+	if (sim_file_delete(p, name) != 0) {
+		json_decref(item);
+		moon_error(r, 404, "File does not exist");
+		return;
+	}
+	moon_result(r, json_pack("{s:o, s:s}", "item", item, "action",
+	    "delete_file"));
 }
 
 static void
@@ -748,11 +1215,15 @@ moonraker(struct sim_printer *p, const struct sim_req *q,
 		moon_control(p, q, r, "start");
 	else if (is(q, "GET", "/server/files/list"))
 		moon_files(p, r);
+	else if (is(q, "POST", "/server/files/upload"))
+		moon_upload(p, q, r);
 	else if (strcmp(q->method, "GET") == 0 &&
 	    strncmp(q->path, "/server/files/gcodes/", 21) == 0) {
 		if (file_bytes(p, q->path + 21, r) != 0)
 			moon_error(r, 404, "File does not exist");
-	}
+	} else if (strcmp(q->method, "DELETE") == 0 &&
+	    strncmp(q->path, "/server/files/gcodes/", 21) == 0)
+		moon_delete(p, q->path + 21, r);
 	else
 		moon_error(r, 404, "Not Found");
 }

@@ -194,6 +194,9 @@
       return '';
     }
   }
+  /* for the other scripts (printers.js) that post JSON themselves */
+  window.printyard = window.printyard || {};
+  window.printyard.csrfToken = csrfToken;
 
   document.addEventListener('submit', function (e) {
     var form = e.target;

@@ -8,6 +8,8 @@ import secrets
 
 import pytest
 
+from util import post
+
 
 @pytest.fixture
 def h(owner_token):
@@ -17,11 +19,6 @@ def h(owner_token):
 def tag():
     return secrets.token_hex(4)
 
-
-def post(api, h, url, body=None, status=201):
-    r = api.post(url, json=body if body is not None else {}, headers=h)
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 def patch(api, h, url, body, status=200):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from util import csrf_of, page_session
+from util import csrf_of, page_session, post
 
 CATALOGS = Path(__file__).resolve().parents[2] / "templates" / "i18n"
 
@@ -17,11 +17,6 @@ CATALOGS = Path(__file__).resolve().parents[2] / "templates" / "i18n"
 def h(owner_token):
     return {"Authorization": f"Bearer {owner_token}"}
 
-
-def post(api, h, url, body, status=201):
-    r = api.post(url, json=body, headers=h)
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 def shop(api, h, stock_g=1000):

@@ -5,6 +5,8 @@ import secrets
 
 import pytest
 
+from util import post
+
 
 @pytest.fixture
 def h(owner_token):
@@ -14,11 +16,6 @@ def h(owner_token):
 def tag():
     return secrets.token_hex(3)
 
-
-def post(api, h, url, body, status=201):
-    r = api.post(url, json=body, headers=h)
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 def spool_grams(api, h, sid):

@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from harness import ApiSession
-from test_telemetry import Proc, start_sim, wait_for
+from util import confirmed_job, post
+from simfarm import Proc, start_sim, wait_for
 
 FACTOR = 20
 T = secrets.token_hex(3)
@@ -33,11 +34,6 @@ PRINTERS = {
 }
 GRAMS = 12
 
-
-def post(api, h, url, body, status=201):
-    r = api.post(url, json=body, headers=h)
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 def file_key(name):
@@ -67,13 +63,7 @@ def shop(server, owner_token):
         post(api, h, f"/api/v1/products/{prod['id']}/plates", {
             "name": file_key(file), "print_minutes": 30, "units": 1,
             "slots": [{"material": "PLA", "color_name": colour, "grams": GRAMS}]})
-        order = post(api, h, "/api/v1/orders", {
-            "customer_id": cust["id"], "lines": [{"product_id": prod["id"], "quantity": 1}]})
-        r = api.post(f"/api/v1/orders/{order['id']}/status", json={"status": "confirmed"},
-                     headers=h)
-        assert r.status_code == 200, r.text
-        po, = r.json()["production_orders"]
-        job, = po["print_jobs"]
+        _, _, job = confirmed_job(api, h, cust["id"], prod["id"])
         assert job["status"] == "queued" and job["printer_id"] is None
         jobs[name] = job["id"]
     api.close()

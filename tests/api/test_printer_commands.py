@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from harness import default_bin
-from test_telemetry import Proc, start_sim, wait_for
+from simfarm import Proc, start_sim, state, wait_for
 from util import csrf_of, page_session
 
 PREFIX = "Cmd "
@@ -74,12 +74,6 @@ def farm(server, owner_token, tmp_path_factory):
 @pytest.fixture
 def h(owner_token):
     return {"Authorization": f"Bearer {owner_token}"}
-
-
-def state(api, h, pid):
-    r = api.get(f"/api/v1/printers/{pid}/state", headers=h)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def printing(api, h, farm, name):
@@ -288,6 +282,7 @@ def test_commands_are_validated(api, h, server, farm):
     assert r.status_code == 422 and "file" in r.text
     r = command(api, h, pid, "pause", file="x.gcode")
     assert r.status_code == 422 and "file" in r.text
+    # an unknown body field
     r = command(api, h, pid, "start", file_id=3)
     assert r.status_code == 422 and "file_id" in r.text
     locked = farm["ids"][PREFIX + "Locked"]

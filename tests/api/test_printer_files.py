@@ -8,104 +8,19 @@ straight from the simulator (ftplib with implicit TLS for Bambu, requests for
 the HTTP kinds) and its checksum, thumbnail and comments are read in Python.
 """
 import base64
-import ftplib
 import hashlib
 import io
 import json
 import re
-import socket
-import ssl
 import zipfile
 
 import pytest
-import requests
-from requests.auth import HTTPDigestAuth
 
-from test_telemetry import Proc, start_sim, wait_for
+from simfarm import Proc, sim_bytes, sim_listing, start_sim, wait_for
 from util import csrf_of, page_session
 
 PREFIX = "Files "
 KINDS = ("bambu", "prusalink", "octoprint", "moonraker")
-
-
-class ImplicitFTPS(ftplib.FTP_TLS):
-    """FTP over TLS from the first byte (port 990 style), checking the
-    certificate against the farm's CA and the serial as its name."""
-
-    def __init__(self, tls_name, **kw):
-        super().__init__(**kw)
-        self.tls_name = tls_name
-
-    def connect(self, host, port, timeout=10):
-        self.host, self.port, self.timeout = host, port, timeout
-        raw = socket.create_connection((host, port), timeout)
-        self.af = raw.family
-        self.sock = self.context.wrap_socket(raw, server_hostname=self.tls_name)
-        self.file = self.sock.makefile("r", encoding=self.encoding)
-        self.welcome = self.getresp()
-        return self.welcome
-
-    def ntransfercmd(self, cmd, rest=None):
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        conn = self.context.wrap_socket(conn, server_hostname=self.tls_name,
-                                        session=self.sock.session)
-        return conn, size
-
-
-def ftps_session(fp):
-    ctx = ssl.create_default_context(cafile=fp["ca_file"])
-    ftp = ImplicitFTPS(fp["serial"], context=ctx, timeout=10)
-    ftp.connect(fp["host"], fp["ftp_port"])
-    ftp.login("bblp", fp["access_code"])
-    ftp.prot_p()
-    return ftp
-
-
-def sim_listing(fp):
-    """{name: size} as the simulated printer itself lists them."""
-    if fp["kind"] == "bambu":
-        ftp = ftps_session(fp)
-        lines = []
-        ftp.retrlines("LIST", lines.append)
-        ftp.quit()
-        out = {}
-        for line in lines:
-            parts = line.split(None, 8)
-            out[parts[8]] = int(parts[4])
-        return out
-    base = "http://%s:%d" % (fp["host"], fp["port"])
-    if fp["kind"] == "prusalink":
-        r = requests.get(base + "/api/v1/files/usb/",
-                         auth=HTTPDigestAuth("maker", fp["password"]), timeout=10)
-        return {c["display_name"]: c["size"] for c in r.json()["children"]}
-    h = {"X-Api-Key": fp["api_key"]}
-    if fp["kind"] == "octoprint":
-        r = requests.get(base + "/api/files/local", headers=h, timeout=10)
-        return {f["name"]: f["size"] for f in r.json()["files"]}
-    r = requests.get(base + "/server/files/list?root=gcodes", headers=h, timeout=10)
-    return {f["path"]: f["size"] for f in r.json()["result"]}
-
-
-def sim_bytes(fp, name):
-    """The bytes of a file, fetched from the simulated printer directly."""
-    if fp["kind"] == "bambu":
-        ftp = ftps_session(fp)
-        data = bytearray()
-        ftp.retrbinary("RETR " + name, data.extend)
-        ftp.quit()
-        return bytes(data)
-    base = "http://%s:%d" % (fp["host"], fp["port"])
-    if fp["kind"] == "prusalink":
-        r = requests.get(base + "/usb/" + name,
-                         auth=HTTPDigestAuth("maker", fp["password"]), timeout=10)
-    elif fp["kind"] == "octoprint":
-        r = requests.get(base + "/downloads/files/local/" + name,
-                         headers={"X-Api-Key": fp["api_key"]}, timeout=10)
-    else:
-        r = requests.get(base + "/server/files/gcodes/" + name,
-                         headers={"X-Api-Key": fp["api_key"]}, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.content
 
 
 def gcode_text(data, name):

@@ -5,18 +5,13 @@ import secrets
 
 import pytest
 
-from util import csrf_of, page_session
+from util import csrf_of, page_session, post
 
 
 @pytest.fixture
 def h(owner_token):
     return {"Authorization": f"Bearer {owner_token}"}
 
-
-def post(api, h, url, body, status=201):
-    r = api.post(url, json=body, headers=h)
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 def confirmed_order(api, h, priority_jobs=()):

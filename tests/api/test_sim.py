@@ -7,11 +7,9 @@ the mosquitto command-line clients for Bambu.  No database is needed.
 """
 import hashlib
 import json
-import queue
 import socket
 import ssl
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import requests
 from requests.auth import HTTPDigestAuth
 
 from harness import _die_with_parent, default_bin, free_port
+from simfarm import Watch
 
 
 class Sim:
@@ -97,43 +96,6 @@ def steady(**kw):
 
 
 # ---- MQTT through the mosquitto command-line clients ----
-
-class Watch:
-    """mosquitto_sub on a Bambu printer's report topic; messages in a queue."""
-
-    def __init__(self, sim, name, password=None, timeout=30):
-        p = sim.by_name[name]
-        self.q = queue.Queue()
-        self.proc = subprocess.Popen(
-            ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(p["port"]),
-             "--cafile", p["ca_file"], "--insecure", "-u", "bblp",
-             "-P", password or p["access_code"],
-             "-t", "device/%s/report" % p["serial"], "-W", str(timeout)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.q.put(json.loads(line))
-        self.q.put(None)
-
-    def next(self, pred=lambda m: True, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                m = self.q.get(timeout=max(0.05, deadline - time.time()))
-            except queue.Empty:
-                break
-            if m is None:
-                break
-            if pred(m):
-                return m
-        raise AssertionError("no matching report within %ss" % timeout)
-
-    def close(self):
-        self.proc.kill()
-        self.proc.wait()
-
 
 def publish(sim, name, payload, password=None):
     p = sim.by_name[name]
@@ -487,7 +449,7 @@ def test_bambu_broker_has_the_serial_as_tls_name_and_checks_the_access_code(star
         capture_output=True, text=True, timeout=20)
     assert bad.returncode != 0 and "not authorised" in bad.stderr
 
-    w = Watch(sim, "p1s")
+    w = Watch(sim.by_name["p1s"])
     try:
         m = w.next(lambda m: "print" in m)
         assert print_part(m)["command"] == "push_status"
@@ -499,7 +461,7 @@ def test_bambu_sends_partial_reports_and_a_full_one_on_pushall(start_sim):
     sim = start_sim({"printers": [
         steady(kind="bambu", name="p1s", serial="01P00A000000011", access_code="11112222",
                layers=50000)]})
-    w = Watch(sim, "p1s")
+    w = Watch(sim.by_name["p1s"])
     try:
         first = print_part(w.next(lambda m: "print" in m))
         later = print_part(w.next(lambda m: "print" in m))
@@ -524,7 +486,7 @@ def test_bambu_pause_resume_and_stop_over_mqtt(start_sim):
     sim = start_sim({"printers": [
         steady(kind="bambu", name="x1c", serial="00M09A000000022", access_code="33334444",
                report="full")]})
-    w = Watch(sim, "x1c")
+    w = Watch(sim.by_name["x1c"])
     try:
         assert print_part(w.next(lambda m: "print" in m))["gcode_state"] == "RUNNING"
         publish(sim, "x1c", {"print": {"sequence_id": "5", "command": "pause", "param": ""}})
@@ -550,7 +512,7 @@ def test_bambu_without_developer_mode_refuses_control(start_sim):
     sim = start_sim({"printers": [
         steady(kind="bambu", name="a1", serial="03000A000000033", access_code="55556666",
                developer_mode=False)]})
-    w = Watch(sim, "a1")
+    w = Watch(sim.by_name["a1"])
     try:
         w.next(lambda m: "print" in m)
         publish(sim, "a1", {"print": {"sequence_id": "9", "command": "pause", "param": ""}})
@@ -569,7 +531,7 @@ def test_bambu_failure_reports_print_error_and_hms(start_sim):
         {"kind": "bambu", "name": "p1s", "serial": "01P00A000000044", "access_code": "77778888",
          "scenario": "fail", "fail_at": 20, "idle_seconds": 0, "prepare_seconds": 0,
          "print_seconds": 600}]})
-    w = Watch(sim, "p1s")
+    w = Watch(sim.by_name["p1s"])
     try:
         w.next(lambda m: "print" in m)
         # P1 reports carry only changes: ask for everything in case it failed already
@@ -588,7 +550,7 @@ def test_bambu_offline_closes_the_broker_and_it_comes_back(start_sim):
          "scenario": "offline", "idle_seconds": 0, "prepare_seconds": 0, "print_seconds": 200,
          "offline_seconds": 120}]})
     p = sim.by_name["p1s"]
-    w = Watch(sim, "p1s", timeout=60)
+    w = Watch(sim.by_name["p1s"], timeout=60)
     try:
         w.next(lambda m: "print" in m)
         # the printer's broker goes away: connections are refused
@@ -614,7 +576,7 @@ def test_bambu_hang_keeps_the_connection_silent_then_reports_again(start_sim):
         {"kind": "bambu", "name": "p1s", "serial": "01P00A000000066", "access_code": "12121212",
          "scenario": "hang", "idle_seconds": 0, "prepare_seconds": 0, "print_seconds": 200,
          "offline_seconds": 120}]})
-    w = Watch(sim, "p1s", timeout=60)
+    w = Watch(sim.by_name["p1s"], timeout=60)
     try:
         w.next(lambda m: "print" in m)
         last, gap = time.time(), 0
@@ -635,7 +597,7 @@ def test_bambu_flood_sends_many_reports_a_second(start_sim):
     sim = start_sim({"printers": [
         steady(kind="bambu", name="p1s", serial="01P00A000000077", access_code="34343434",
                scenario="flood")]})
-    w = Watch(sim, "p1s")
+    w = Watch(sim.by_name["p1s"])
     try:
         w.next(lambda m: "print" in m)
         start, n = time.time(), 0
@@ -673,7 +635,7 @@ def test_demo_farm_describes_a_mixed_farm_that_answers(start_sim):
         else:
             assert p["ca_file"] == sim.farm["ca_file"] and p["tls_name"] == p["serial"]
     bambu = next(p for p in printers if p["kind"] == "bambu")
-    w = Watch(sim, bambu["name"])
+    w = Watch(sim.by_name[bambu["name"]])
     try:
         assert "print" in w.next(lambda m: "print" in m)
     finally:
@@ -695,7 +657,7 @@ def test_printers_given_as_flags_with_a_count(start_sim):
         assert r.status_code == 200
         assert sim.by_name[name]["time_factor"] == 5
     for name in names[3:]:
-        w = Watch(sim, name)
+        w = Watch(sim.by_name[name])
         try:
             assert "print" in w.next(lambda m: "print" in m)
         finally:

@@ -9,47 +9,18 @@ registers those printers and watches them.  The worker is stopped by its pid
 """
 import json
 import signal
-import subprocess
 import threading
 import time
 
 import pytest
 import requests
 
-from harness import ApiSession, _die_with_parent, default_bin
+from harness import ApiSession
+from simfarm import Proc, start_sim, state, wait_for
 
 FACTOR = 20
 NPRINTERS = 6
 PREFIX = "Telemetry "
-
-
-def wait_for(fn, timeout=60, step=0.3):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
-
-
-class Proc:
-    def __init__(self, argv, log, env=None, cwd=None):
-        self.log_path = log
-        self.log = open(log, "w")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env, cwd=cwd,
-                                     preexec_fn=_die_with_parent)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(timeout=30)
-        self.log.close()
-        return rc
-
-    def text(self):
-        return self.log_path.read_text()
 
 
 def watch(base_url, token, ids, seen, done):
@@ -75,20 +46,6 @@ def first(hist, pred, after=-1):
         if i > after and pred(online, status, progress, s):
             return i
     return None
-
-
-def start_sim(server, d, config):
-    """Starts `printyard sim` with config in directory d; only its printers
-    stay active (printers of other tests are not this worker's business).
-    Returns the process and the farm.json it wrote once ready."""
-    (d / "sim.json").write_text(json.dumps(config))
-    server.psql("UPDATE printers SET active = false WHERE active")
-    sim = Proc([str(default_bin()), "sim", "--config", str(d / "sim.json"),
-                "--run-dir", str(d / "run")], d / "sim.log", cwd=str(d))
-    farm_file = d / "run" / "farm.json"
-    assert wait_for(lambda: farm_file.exists() or sim.proc.poll() is not None, 60)
-    assert farm_file.exists(), sim.text()
-    return sim, farm_file
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +98,6 @@ def farm(server, owner_token, tmp_path_factory):
 @pytest.fixture
 def h(owner_token):
     return {"Authorization": f"Bearer {owner_token}"}
-
-
-def state(api, h, pid):
-    r = api.get(f"/api/v1/printers/{pid}/state", headers=h)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def statuses(server, pid):

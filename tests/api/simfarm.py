@@ -1,0 +1,198 @@
+"""Helpers for tests that run `printyard sim` and `printyard telemetry`:
+waiting for a condition, our own processes logged to a file, starting a
+simulated farm, reading a printer's state through the API, and what a
+simulated printer holds, asked of the simulator itself (ftplib with
+implicit TLS for Bambu, requests for the HTTP kinds)."""
+import ftplib
+import json
+import queue
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import requests
+from requests.auth import HTTPDigestAuth
+
+from harness import _die_with_parent, default_bin
+
+
+def wait_for(fn, timeout=60, step=0.3):
+    """fn's first true value within timeout seconds, else its last value."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
+class Proc:
+    """A process of ours, logged to a file, stopped by its pid."""
+    def __init__(self, argv, log, env=None, cwd=None):
+        self.log_path = log
+        self.log = open(log, "w")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env, cwd=cwd,
+                                     preexec_fn=_die_with_parent)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=30)
+        self.log.close()
+        return rc
+
+    def text(self):
+        return self.log_path.read_text()
+
+    def rss_mb(self):
+        for line in open("/proc/%d/status" % self.proc.pid):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise AssertionError("no VmRSS")
+
+
+def start_sim(server, d, config):
+    """Starts `printyard sim` with config in directory d; only its printers
+    stay active (printers of other tests are not this worker's business).
+    Returns the process and the farm.json it wrote once ready."""
+    (d / "sim.json").write_text(json.dumps(config))
+    server.psql("UPDATE printers SET active = false WHERE active")
+    sim = Proc([str(default_bin()), "sim", "--config", str(d / "sim.json"),
+                "--run-dir", str(d / "run")], d / "sim.log", cwd=str(d))
+    farm_file = d / "run" / "farm.json"
+    assert wait_for(lambda: farm_file.exists() or sim.proc.poll() is not None, 60)
+    assert farm_file.exists(), sim.text()
+    return sim, farm_file
+
+
+def state(api, h, pid):
+    """GET /api/v1/printers/{pid}/state, which must answer 200."""
+    r = api.get(f"/api/v1/printers/{pid}/state", headers=h)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+class ImplicitFTPS(ftplib.FTP_TLS):
+    """FTP over TLS from the first byte (port 990 style), checking the
+    certificate against the farm's CA and the serial as its name."""
+
+    def __init__(self, tls_name, **kw):
+        super().__init__(**kw)
+        self.tls_name = tls_name
+
+    def connect(self, host, port, timeout=10):
+        self.host, self.port, self.timeout = host, port, timeout
+        raw = socket.create_connection((host, port), timeout)
+        self.af = raw.family
+        self.sock = self.context.wrap_socket(raw, server_hostname=self.tls_name)
+        self.file = self.sock.makefile("r", encoding=self.encoding)
+        self.welcome = self.getresp()
+        return self.welcome
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        conn = self.context.wrap_socket(conn, server_hostname=self.tls_name,
+                                        session=self.sock.session)
+        return conn, size
+
+
+def ftps_session(fp):
+    ctx = ssl.create_default_context(cafile=fp["ca_file"])
+    ftp = ImplicitFTPS(fp["serial"], context=ctx, timeout=10)
+    ftp.connect(fp["host"], fp["ftp_port"])
+    ftp.login("bblp", fp["access_code"])
+    ftp.prot_p()
+    return ftp
+
+
+def sim_listing(fp):
+    """{name: size} as the simulated printer itself lists them."""
+    if fp["kind"] == "bambu":
+        ftp = ftps_session(fp)
+        lines = []
+        ftp.retrlines("LIST", lines.append)
+        ftp.quit()
+        out = {}
+        for line in lines:
+            parts = line.split(None, 8)
+            out[parts[8]] = int(parts[4])
+        return out
+    base = "http://%s:%d" % (fp["host"], fp["port"])
+    if fp["kind"] == "prusalink":
+        r = requests.get(base + "/api/v1/files/usb/",
+                         auth=HTTPDigestAuth("maker", fp["password"]), timeout=10)
+        return {c["display_name"]: c["size"] for c in r.json()["children"]}
+    h = {"X-Api-Key": fp["api_key"]}
+    if fp["kind"] == "octoprint":
+        r = requests.get(base + "/api/files/local", headers=h, timeout=10)
+        return {f["name"]: f["size"] for f in r.json()["files"]}
+    r = requests.get(base + "/server/files/list?root=gcodes", headers=h, timeout=10)
+    return {f["path"]: f["size"] for f in r.json()["result"]}
+
+
+def sim_bytes(fp, name):
+    """The bytes of a file, fetched from the simulated printer directly."""
+    if fp["kind"] == "bambu":
+        ftp = ftps_session(fp)
+        data = bytearray()
+        ftp.retrbinary("RETR " + name, data.extend)
+        ftp.quit()
+        return bytes(data)
+    base = "http://%s:%d" % (fp["host"], fp["port"])
+    if fp["kind"] == "prusalink":
+        r = requests.get(base + "/usb/" + name,
+                         auth=HTTPDigestAuth("maker", fp["password"]), timeout=10)
+    elif fp["kind"] == "octoprint":
+        r = requests.get(base + "/downloads/files/local/" + name,
+                         headers={"X-Api-Key": fp["api_key"]}, timeout=10)
+    else:
+        r = requests.get(base + "/server/files/gcodes/" + name,
+                         headers={"X-Api-Key": fp["api_key"]}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.content
+
+
+class Watch:
+    """mosquitto_sub on a simulated Bambu printer's report topic (fp: its
+    farm.json entry); the reports in a queue."""
+
+    def __init__(self, fp, password=None, timeout=30):
+        self.q = queue.Queue()
+        self.proc = subprocess.Popen(
+            ["mosquitto_sub", "-h", fp.get("host", "127.0.0.1"), "-p", str(fp["port"]),
+             "--cafile", fp["ca_file"], "--insecure", "-u", "bblp",
+             "-P", password or fp["access_code"],
+             "-t", "device/%s/report" % fp["serial"], "-W", str(timeout)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.q.put(json.loads(line))
+        self.q.put(None)
+
+    def next(self, pred=lambda m: True, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                m = self.q.get(timeout=max(0.05, deadline - time.time()))
+            except queue.Empty:
+                break
+            if m is None:
+                break
+            if pred(m):
+                return m
+        raise AssertionError("no matching report within %ss" % timeout)
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.reader.join(5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
