@@ -1,0 +1,56 @@
+/*
+ * mesh.h -- what a triangle mesh measures (parse/mesh.c), for instant
+ * quotes: STL files (binary and ASCII) and the indexed meshes a 3MF
+ * object holds.
+ *
+ * Everything is in the file's units (millimetres for STL by convention);
+ * a caller that knows better scales first.  Pure: no I/O, no globals;
+ * memory is malloc'd while it works and freed before returning.
+ */
+#ifndef PY_MESH_H
+#define PY_MESH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+
+/* Default ceilings; callers pass their configured ones. */
+#define MESH_MAX_TRIANGLES	5000000UL
+
+struct mesh_stats {
+	size_t		 triangles;
+	size_t		 vertices;	/* distinct positions */
+	double		 volume;	/* mm3, enclosed (|signed sum|) */
+	double		 area;		/* mm2 */
+	double		 min[3], max[3];	/* bounding box */
+	size_t		 shells;	/* connected pieces */
+	size_t		 degenerate;	/* zero area or repeated corners */
+	size_t		 open_edges;	/* used by one triangle */
+	size_t		 nonmanifold_edges;	/* used by three or more */
+	size_t		 flipped_edges;	/* used twice in one direction */
+	int		 watertight;	/* closed, manifold, consistent */
+};
+
+/*
+ * Measures an STL file: binary when 84 + 50 * n == len for the count n
+ * its header gives (checked before anything is allocated), else ASCII
+ * ("solid ..." with facet/vertex lines, read once, in linear time).
+ * At most max_triangles (0: MESH_MAX_TRIANGLES).  Returns 0, or the
+ * error: ERR_TOO_LARGE past the triangle ceiling, ERR_INVALID for a
+ * file that is neither form, truncated, empty, or holds NaN or
+ * infinite coordinates (the message says which, and where).
+ */
+int	mesh_stl(const void *data, size_t len, size_t max_triangles,
+	    struct mesh_stats *, struct err *);
+
+/*
+ * Measures an indexed mesh: nv vertices (x, y, z each) and nt
+ * triangles (three vertex indices each, all < nv).  Returns 0, or
+ * ERR_INVALID for an index out of range or a coordinate that is not
+ * finite.
+ */
+int	mesh_indexed(const double *v, size_t nv, const uint32_t *t,
+	    size_t nt, struct mesh_stats *, struct err *);
+
+#endif
