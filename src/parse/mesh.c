@@ -38,15 +38,16 @@
 
 /* ---- an indexed mesh ---- */
 
+/* Sorts a by 16-bit digits; count holds 65536 counters. */
 static void
-radix_sort(uint64_t *a, uint64_t *tmp, size_t n)
+radix_sort(uint64_t *a, uint64_t *tmp, size_t n, size_t *count)
 {
-	size_t		 count[65536], i, sum, c;
+	size_t		 i, sum, c;
 	int		 shift;
 	uint64_t	*from = a, *to = tmp, *swap;
 
 	for (shift = 0; shift < 64; shift += 16) {
-		memset(count, 0, sizeof(count));
+		memset(count, 0, 65536 * sizeof(*count));
 		for (i = 0; i < n; i++)
 			count[(from[i] >> shift) & 0xffff]++;
 		if (count[(from[0] >> shift) & 0xffff] == n)
@@ -95,15 +96,17 @@ static int
 edges_count(const uint32_t *t, size_t nt, struct mesh_stats *st)
 {
 	uint64_t	*keys, *tmp, k;
-	size_t		 n = nt * 3, i, j, uses, fwd;
+	size_t		 n = nt * 3, i, j, uses, fwd, *count;
 	uint32_t	 a, b;
 	int		 e;
 
 	keys = malloc(n * sizeof(*keys));
 	tmp = malloc(n * sizeof(*tmp));
-	if (keys == NULL || tmp == NULL) {
+	count = malloc(65536 * sizeof(*count));
+	if (keys == NULL || tmp == NULL || count == NULL) {
 		free(keys);
 		free(tmp);
+		free(count);
 		return -1;
 	}
 	for (i = 0; i < nt; i++)
@@ -114,8 +117,9 @@ edges_count(const uint32_t *t, size_t nt, struct mesh_stats *st)
 			    ((uint64_t)a << 33) | ((uint64_t)b << 1) | 1 :
 			    ((uint64_t)b << 33) | ((uint64_t)a << 1);
 		}
-	radix_sort(keys, tmp, n);
+	radix_sort(keys, tmp, n, count);
 	free(tmp);
+	free(count);
 	for (i = 0; i < n; i = j) {
 		k = keys[i] >> 1;
 		fwd = 0;
