@@ -33,7 +33,6 @@
  * once (at the latest after CONTROL_TIMEOUT_S); `files` and `download`
  * belong to printers/files.c and are never touched here.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,27 +228,6 @@ cmd_store(struct db *db, struct arena *a, struct ctl_cmd *m)
 	json_decref(ev);
 }
 
-/* Percent-encodes a path (keeps '/'). */
-static void
-path_escape(char *out, size_t size, const char *in)
-{
-	static const char	hex[] = "0123456789ABCDEF";
-	size_t			o = 0;
-	unsigned char		ch;
-
-	for (; *in != '\0' && o + 4 < size; in++) {
-		ch = (unsigned char)*in;
-		if (isalnum(ch) || strchr("/-._~", ch) != NULL)
-			out[o++] = (char)ch;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
 /* ---- the state the worker stored ---- */
 
 const char *
@@ -439,15 +417,14 @@ static void
 prusa_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 {
 	json_t		*j;
-	char		 path[1200], enc[1100];
+	char		 path[1200];
 	long long	 job;
 
 	if (strcmp(m->command, "start") == 0) {
 		if (m->step == 0) {
-			path_escape(enc, sizeof(enc), m->file);
-			snprintf(path, sizeof(path), "/api/v1/files%s%s",
-			    m->file[0] == '/' ? "" : "/usb/", enc);
-			http_send(m, p, "POST", path, NULL);
+			http_send(m, p, "POST", arena_printf(a,
+			    "/api/v1/files%s%s", m->file[0] == '/' ? "" :
+			    "/usb/", http_path_escape(a, m->file)), NULL);
 			return;
 		}
 	} else if (m->step == 0) {
@@ -483,14 +460,12 @@ prusa_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 static void
 octo_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 {
-	char	path[1200], enc[1100];
-
 	if (m->step == 0) {
 		if (strcmp(m->command, "start") == 0) {
-			path_escape(enc, sizeof(enc), m->file[0] == '/' ?
-			    m->file + 1 : m->file);
-			snprintf(path, sizeof(path), "/api/files/local/%s", enc);
-			http_send(m, p, "POST", path, "{\"command\": "
+			http_send(m, p, "POST", arena_printf(a,
+			    "/api/files/local/%s", http_path_escape(a,
+			    m->file[0] == '/' ? m->file + 1 : m->file)),
+			    "{\"command\": "
 			    "\"select\", \"print\": true}");
 		} else if (strcmp(m->command, "stop") == 0)
 			http_send(m, p, "POST", "/api/job",
@@ -508,18 +483,12 @@ octo_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 static void
 moon_step(struct arena *a, struct ctl_cmd *m, struct tel_printer *p)
 {
-	char	path[1200], enc[1100];
-
 	if (m->step == 0) {
-		if (strcmp(m->command, "start") == 0) {
-			path_escape(enc, sizeof(enc), m->file);
-			snprintf(path, sizeof(path),
-			    "/printer/print/start?filename=%s", enc);
-		} else
-			snprintf(path, sizeof(path), "/printer/print/%s",
-			    strcmp(m->command, "stop") == 0 ? "cancel" :
-			    m->command);
-		http_send(m, p, "POST", path, NULL);
+		http_send(m, p, "POST", strcmp(m->command, "start") == 0 ?
+		    arena_printf(a, "/printer/print/start?filename=%s",
+		    http_path_escape(a, m->file)) : arena_printf(a,
+		    "/printer/print/%s", strcmp(m->command, "stop") == 0 ?
+		    "cancel" : m->command), NULL);
 		return;
 	}
 	http_end(a, m, p, (const long[]){ 200, 0, 0 });

@@ -365,32 +365,6 @@ job_form(struct files_job *j, const char *const *fields)
 	curl_easy_setopt(j->h, CURLOPT_MIMEPOST, j->mime);
 }
 
-/* "a b/c" -> "a%20b/c" (each path segment escaped). */
-static char *
-path_escape(struct arena *a, CURL *h, const char *path)
-{
-	struct buf	 b;
-	const char	*s, *e;
-	char		*enc, *out;
-
-	buf_init(&b, 16384);
-	for (s = path; *s != '\0'; s = *e == '/' ? e + 1 : e) {
-		e = strchr(s, '/');
-		if (e == NULL)
-			e = s + strlen(s);
-		if (e > s && (enc = curl_easy_escape(h, s, (int)(e - s))) !=
-		    NULL) {
-			buf_addstr(&b, enc);
-			curl_free(enc);
-		}
-		if (*e == '/')
-			buf_addc(&b, '/');
-	}
-	out = arena_strdup(a, b.data != NULL ? b.data : "");
-	buf_free(&b);
-	return out;
-}
-
 static const char *
 host_url(struct arena *a, const struct tel_printer *p)
 {
@@ -474,7 +448,7 @@ job_setup(struct files *f, struct arena *a, struct files_job *j,
 			url = arena_printf(a, "ftps://%s:%d/", tls_host, port);
 		else
 			url = arena_printf(a, "ftps://%s:%d/%s", tls_host, port,
-			    path_escape(a, j->h, j->path[0] == '/' ?
+			    http_path_escape(a, j->path[0] == '/' ?
 			    j->path + 1 : j->path));
 		curl_easy_setopt(j->h, CURLOPT_CONNECT_TO, j->connect_to);
 		curl_easy_setopt(j->h, CURLOPT_PROTOCOLS_STR, "ftps");
@@ -513,7 +487,7 @@ job_setup(struct files *f, struct arena *a, struct files_job *j,
 		switch (p->kind) {
 		case TEL_PRUSALINK:
 			url = arena_printf(a, "/api/v1/files/usb/%s",
-			    path_escape(a, j->h, j->name));
+			    http_path_escape(a, j->name));
 			j->hdrs = curl_slist_append(j->hdrs, "Content-Type: "
 			    "application/octet-stream");
 			j->hdrs = curl_slist_append(j->hdrs,
@@ -555,14 +529,13 @@ job_setup(struct files *f, struct arena *a, struct files_job *j,
 	} else if (ref != NULL && *ref != '\0')
 		url = ref_path(ref);
 	else if (p->kind == TEL_PRUSALINK)
-		url = arena_printf(a, "/usb/%s", path_escape(a, j->h,
-		    j->path));
+		url = arena_printf(a, "/usb/%s", http_path_escape(a, j->path));
 	else if (p->kind == TEL_OCTOPRINT)
 		url = arena_printf(a, "/downloads/files/local/%s",
-		    path_escape(a, j->h, j->path));
+		    http_path_escape(a, j->path));
 	else
 		url = arena_printf(a, "/server/files/gcodes/%s",
-		    path_escape(a, j->h, j->path));
+		    http_path_escape(a, j->path));
 	curl_easy_setopt(j->h, CURLOPT_HTTPHEADER, j->hdrs);
 	curl_easy_setopt(j->h, CURLOPT_URL, arena_printf(a, "%s%s",
 	    host_url(a, p), url));

@@ -23,6 +23,7 @@
 
 #include <curl/curl.h>
 
+#include "core/arena.h"
 #include "core/err.h"
 #include "parse/printers.h"
 #include "printers/telemetry.h"
@@ -503,4 +504,27 @@ http_poller_run(struct http_poller *hp, int timeout_ms,
 		c->p->busy = 0;
 		done(c->p, &r, arg);
 	}
+}
+
+const char *
+http_path_escape(struct arena *a, const char *path)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*out, *o;
+	unsigned char		 ch;
+
+	o = out = arena_alloc(a, strlen(path) * 3 + 1);
+	for (; *path != '\0'; path++) {
+		ch = (unsigned char)*path;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("/-._~", ch) != NULL)
+			*o++ = (char)ch;
+		else {
+			*o++ = '%';
+			*o++ = hex[ch >> 4];
+			*o++ = hex[ch & 15];
+		}
+	}
+	*o = '\0';
+	return out;
 }

@@ -135,6 +135,13 @@ void			 http_poller_run(struct http_poller *, int timeout_ms,
  * multi handle; done gets the status code and body, or error (a
  * transport failure in words, code 0).  For printers/control.c.
  */
+/*
+ * path with every byte but letters, digits, "/-._~" percent-encoded, so
+ * each segment of it is safe in a URL; lives in the arena.
+ */
+struct arena;
+const char		*http_path_escape(struct arena *, const char *path);
+
 typedef void	(*http_call_fn)(void *arg, long code, const char *body,
 		    size_t len, const char *error);
 int			 http_call_start(struct http_poller *,

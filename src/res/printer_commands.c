@@ -138,36 +138,35 @@ pc_prints_name(const char *kind, const char *name)
 
 /*
  * The file of the plate to start (plate_id, or the plate of the queued
- * print_job_id) into args as "file" and "upload"; field errors for what
- * is wrong (returning 0); the error of a failed read otherwise.
+ * print_job_id) into args as "file" and "upload", and *job the print
+ * job's row (locked) when one is named; field errors for what is wrong
+ * (returning 0); the error of a failed read otherwise.
  */
 static int
-pc_stored_file(struct req *r, json_t *printer, json_t *args)
+pc_stored_file(struct req *r, json_t *printer, json_t *args, json_t **job)
 {
-	json_t		*plate = NULL, *job;
+	json_t		*plate = NULL;
 	const char	*prm[1], *field = "plate_id", *why = NULL, *words;
 	long long	 plate_id = req_int(r, "plate_id", 0);
 
 	if (req_has(r, "print_job_id")) {
 		field = "print_job_id";
 		prm[0] = pc_id(r, field);
-		if (db_one(r->db, r->arena, &pc_stmts[ST_JOB], prm, &job,
+		if (db_one(r->db, r->arena, &pc_stmts[ST_JOB], prm, job,
 		    &r->err) != 0)
 			return r->err.code;
-		if (job == NULL)
+		if (*job == NULL)
 			why = "names no print job";
-		else if (strcmp(json_row_str(job, "status"), "queued") != 0)
+		else if (strcmp(json_row_str(*job, "status"), "queued") != 0)
 			why = arena_printf(r->arena, "print job %s is %s: only "
 			    "a queued job can be started", prm[0],
-			    json_row_str(job, "status"));
-		else if (!json_is_integer(json_object_get(job, "plate_id")))
+			    json_row_str(*job, "status"));
+		else if (!json_is_integer(json_object_get(*job, "plate_id")))
 			why = "the job's plate was removed from its product";
 		else {
-			plate_id = json_row_int(job, "plate_id");
+			plate_id = json_row_int(*job, "plate_id");
 			json_object_set(args, "print_job_id", json_object_get(
-			    job, "id"));
-			json_object_set(args, "job_printer_id",
-			    json_object_get(job, "printer_id"));
+			    *job, "id"));
 		}
 	}
 	prm[0] = arena_printf(r->arena, "%lld", plate_id);
@@ -208,7 +207,7 @@ pc_queue(struct req *r, json_t *printer, const char *command,
     long long *id)
 {
 	const char	*file, *name, *prm[2];
-	json_t		*args, *job;
+	json_t		*args, *job = NULL;
 	int		 start = strcmp(command, "start") == 0, named;
 
 	name = json_row_str(printer, "name");
@@ -229,7 +228,7 @@ pc_queue(struct req *r, json_t *printer, const char *command,
 		    "takes a file");
 	else if (file != NULL)
 		json_object_set_new(args, "file", json_string(file));
-	else if (start && pc_stored_file(r, printer, args) != 0)
+	else if (start && pc_stored_file(r, printer, args, &job) != 0)
 		return r->err.code;
 	if (r->err.fields != NULL)
 		return req_invalid(r, "command");
@@ -241,18 +240,16 @@ pc_queue(struct req *r, json_t *printer, const char *command,
 		return err_set(&r->err, ERR_CONFLICT, "printer \"%s\" refused "
 		    "its credentials: correct them in its settings (or test "
 		    "the connection) first", name);
-	if ((job = json_object_get(args, "print_job_id")) != NULL) {
-		prm[0] = arena_printf(r->arena, "%lld", (long long)
-		    json_integer_value(job));
+	if (job != NULL) {
+		prm[0] = arena_printf(r->arena, "%lld", json_row_int(job, "id"));
 		prm[1] = arena_printf(r->arena, "%lld", json_row_int(printer,
 		    "id"));
 		if (db_exec(r->db, r->arena, &pc_stmts[ST_JOB_ASSIGN], prm,
 		    NULL, &r->err) != 0 || req_audit(r, "assign", "print_job",
 		    prm[0], json_pack("{s:O}", "printer_id", json_object_get(
-		    args, "job_printer_id")), json_pack("{s:I}", "printer_id",
+		    job, "printer_id")), json_pack("{s:I}", "printer_id",
 		    (json_int_t)json_row_int(printer, "id"))) != 0)
 			return r->err.code;
-		json_object_del(args, "job_printer_id");
 	}
 	if (commands_queue(r->db, r->arena, json_row_int(printer, "id"),
 	    command, args, req_actor(r), id, &r->err) != 0)

@@ -70,6 +70,33 @@ def start_sim(server, d, config):
     return sim, farm_file
 
 
+def start_worker(server, farm_file, log, env=None, extra=()):
+    """`printyard telemetry --farm farm_file`, logged to log."""
+    return Proc([str(server.bin), "--config", str(server.config), "telemetry",
+                 "--farm", str(farm_file), *extra], log,
+                env=env if env is not None else server.env)
+
+
+def registered(server, prefix, n, timeout=30):
+    """{name: id} of the active printers named prefix..., once the worker
+    has registered all n of them (else None)."""
+    return wait_for(lambda: (lambda rows: dict(rows) if len(rows) == n else None)(
+        server.psql("SELECT name, id FROM printers WHERE active AND name LIKE %s",
+                    (prefix + "%",))), timeout)
+
+
+def stop_farm(server, worker, sim, prefix):
+    """Stops the worker and the simulator, drops the worker's heartbeat (a
+    stale one would make health "degraded" for later tests) and deactivates
+    the farm's printers (their runs keep them); returns the worker's exit
+    status."""
+    rc = worker.stop()
+    sim.stop()
+    server.psql("DELETE FROM heartbeats WHERE process = 'telemetry'")
+    server.psql("UPDATE printers SET active = false WHERE name LIKE %s", (prefix + "%",))
+    return rc
+
+
 def state(api, h, pid):
     """GET /api/v1/printers/{pid}/state, which must answer 200."""
     r = api.get(f"/api/v1/printers/{pid}/state", headers=h)

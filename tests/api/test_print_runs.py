@@ -18,7 +18,7 @@ import requests
 
 from harness import ApiSession
 from util import confirmed_job, post
-from simfarm import Proc, start_sim, wait_for
+from simfarm import registered, start_sim, start_worker, stop_farm, wait_for
 
 FACTOR = 20
 T = secrets.token_hex(3)
@@ -82,28 +82,21 @@ def farm(server, shop, tmp_path_factory):
     sim, farm_file = start_sim(server, d, {"printers": printers})
     state = {"dir": d, "sim": sim, "farm_file": farm_file, "n": 0}
 
-    def start_worker():
+    def launch():
         state["n"] += 1
-        state["worker"] = Proc([str(server.bin), "--config", str(server.config),
-                                "telemetry", "--farm", str(farm_file)],
-                               d / f"telemetry-{state['n']}.log", env=server.env)
+        state["worker"] = start_worker(server, farm_file,
+                                       d / f"telemetry-{state['n']}.log")
         return state["worker"]
 
-    state["start_worker"] = start_worker
-    start_worker()
-    ids = wait_for(lambda: dict(server.psql(
-        "SELECT name, id FROM printers WHERE name LIKE %s", (PREFIX + "%",)))
-        if len(server.psql("SELECT 1 FROM printers WHERE name LIKE %s",
-                           (PREFIX + "%",))) == len(PRINTERS) else None, 30)
+    state["start_worker"] = launch
+    launch()
+    ids = registered(server, PREFIX, len(PRINTERS))
     assert ids, state["worker"].text()
     state["ids"] = {n[len(PREFIX):]: i for n, i in ids.items()}
     state["sim_printers"] = {p["name"][len(PREFIX):]: p
                              for p in json.loads(farm_file.read_text())["printers"]}
     yield state
-    rc = state["worker"].stop()
-    sim.stop()
-    server.psql("DELETE FROM heartbeats WHERE process = 'telemetry'")
-    server.psql("UPDATE printers SET active = false WHERE name LIKE %s", (PREFIX + "%",))
+    rc = stop_farm(server, state["worker"], sim, PREFIX)
     assert rc == 0, state["worker"].text()
 
 

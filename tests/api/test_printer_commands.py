@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from harness import default_bin
-from simfarm import Proc, start_sim, state, wait_for
+from simfarm import Proc, registered, start_sim, start_worker, state, stop_farm, wait_for
 from util import csrf_of, page_session
 
 PREFIX = "Cmd "
@@ -50,24 +50,15 @@ def farm(server, owner_token, tmp_path_factory):
         dict(common, kind="octoprint", name=PREFIX + "Locked", scenario="badauth"),
     ]}
     sim, farm_file = start_sim(server, d, config)
-    worker = Proc([str(server.bin), "--config", str(server.config), "telemetry",
-                   "--farm", str(farm_file)], d / "telemetry.log", env=server.env)
-    n = len(config["printers"])
-    ids = wait_for(lambda: dict(server.psql(
-        "SELECT name, id FROM printers WHERE name LIKE %s AND active",
-        (PREFIX + "%",))) if len(server.psql(
-            "SELECT 1 FROM printers WHERE name LIKE %s AND active",
-            (PREFIX + "%",))) >= n else None, 30)
+    worker = start_worker(server, farm_file, d / "telemetry.log")
+    ids = registered(server, PREFIX, len(config["printers"]))
     assert ids, worker.text()
     spec = json.loads(farm_file.read_text())
     yield {"ids": ids, "worker": worker, "sim": sim, "dir": d,
            "printers": {p["name"]: p for p in spec["printers"]},
            "ca": spec["ca_file"]}
     worker.proc.send_signal(signal.SIGCONT)
-    rc = worker.stop()
-    sim.stop()
-    server.psql("DELETE FROM heartbeats WHERE process = 'telemetry'")
-    server.psql("UPDATE printers SET active = false WHERE name LIKE %s", (PREFIX + "%",))
+    rc = stop_farm(server, worker, sim, PREFIX)
     assert rc == 0, worker.text()
 
 

@@ -16,7 +16,7 @@ import zipfile
 
 import pytest
 
-from simfarm import Proc, sim_bytes, sim_listing, start_sim, wait_for
+from simfarm import registered, sim_bytes, sim_listing, start_sim, start_worker, stop_farm, wait_for
 from util import csrf_of, page_session
 
 PREFIX = "Files "
@@ -63,22 +63,15 @@ def farm(server, tmp_path_factory):
         dict(common, kind="octoprint", name=PREFIX + "Locked Ender", scenario="badauth"),
     ]}
     sim, farm_file = start_sim(server, d, config)
-    worker = Proc([str(server.bin), "--config", str(server.config), "telemetry",
-                   "--farm", str(farm_file)], d / "telemetry.log", env=server.env)
+    worker = start_worker(server, farm_file, d / "telemetry.log")
     by_name = {p["name"]: p for p in json.loads(farm_file.read_text())["printers"]}
-    ids = wait_for(lambda: dict(server.psql(
-        "SELECT name, id FROM printers WHERE name LIKE %s", (PREFIX + "%",)))
-        if len(server.psql("SELECT 1 FROM printers WHERE name LIKE %s",
-                           (PREFIX + "%",))) == len(config["printers"]) else None, 30)
+    ids = registered(server, PREFIX, len(config["printers"]))
     assert ids, worker.text()
     printers = {}
     for name, fp in by_name.items():
         printers[name] = dict(fp, id=ids[name])
     yield {"printers": printers, "worker": worker, "dir": d}
-    rc = worker.stop()
-    sim.stop()
-    server.psql("DELETE FROM heartbeats WHERE process = 'telemetry'")
-    server.psql("UPDATE printers SET active = false WHERE name LIKE %s", (PREFIX + "%",))
+    rc = stop_farm(server, worker, sim, PREFIX)
     assert rc == 0, worker.text()
 
 

@@ -15,7 +15,7 @@ import secrets
 
 import pytest
 
-from simfarm import Proc, sim_bytes, sim_listing, start_sim, state, wait_for
+from simfarm import registered, sim_bytes, sim_listing, start_sim, start_worker, state, stop_farm, wait_for
 from test_products_3mf import bambu_gcode, slice_info, threemf
 from util import confirmed_job, csrf_of, page_session, post
 
@@ -36,20 +36,13 @@ def farm(server, tmp_path_factory):
         dict(common, kind="moonraker", name=PREFIX + "Voron"),
     ]}
     sim, farm_file = start_sim(server, d, config)
-    worker = Proc([str(server.bin), "--config", str(server.config), "telemetry",
-                   "--farm", str(farm_file)], d / "telemetry.log", env=server.env)
+    worker = start_worker(server, farm_file, d / "telemetry.log")
     spec = {p["name"]: p for p in json.loads(farm_file.read_text())["printers"]}
-    ids = wait_for(lambda: dict(server.psql(
-        "SELECT name, id FROM printers WHERE name LIKE %s AND active", (PREFIX + "%",)))
-        if len(server.psql("SELECT 1 FROM printers WHERE name LIKE %s AND active",
-                           (PREFIX + "%",))) == len(spec) else None, 30)
+    ids = registered(server, PREFIX, len(spec))
     assert ids, worker.text()
     yield {"printers": {n: dict(p, id=ids[n]) for n, p in spec.items()},
            "worker": worker}
-    rc = worker.stop()
-    sim.stop()
-    server.psql("DELETE FROM heartbeats WHERE process = 'telemetry'")
-    server.psql("UPDATE printers SET active = false WHERE name LIKE %s", (PREFIX + "%",))
+    rc = stop_farm(server, worker, sim, PREFIX)
     assert rc == 0, worker.text()
 
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from harness import ApiSession
-from simfarm import Proc, start_sim, state, wait_for
+from simfarm import Proc, registered, start_sim, start_worker, state, stop_farm, wait_for
 
 FACTOR = 20
 NPRINTERS = 6
@@ -66,13 +66,9 @@ def farm(server, owner_token, tmp_path_factory):
         dict(common, kind="bambu", name=PREFIX + "A1 Locked", scenario="badauth"),
     ]}
     sim, farm_file = start_sim(server, d, config)
-    worker = Proc([str(server.bin), "--config", str(server.config), "telemetry",
-                   "--farm", str(farm_file), "--sample-seconds", "2"],
-                  d / "telemetry.log", env=server.env)
-    ids = wait_for(lambda: dict(server.psql(
-        "SELECT name, id FROM printers WHERE name LIKE %s", (PREFIX + "%",)))
-        if len(server.psql("SELECT 1 FROM printers WHERE name LIKE %s",
-                           (PREFIX + "%",))) == NPRINTERS else None, 30)
+    worker = start_worker(server, farm_file, d / "telemetry.log",
+                          extra=("--sample-seconds", "2"))
+    ids = registered(server, PREFIX, NPRINTERS)
     assert ids, worker.text()
     seen, done = {}, threading.Event()
     watcher = threading.Thread(target=watch, args=(server.base_url, owner_token,
@@ -85,12 +81,7 @@ def farm(server, owner_token, tmp_path_factory):
     watcher.join(timeout=30)
     # a test may have replaced the worker: stop the one running now
     worker = state["worker"]
-    rc = worker.stop()
-    sim.stop()
-    # a stale heartbeat would make health "degraded" for later tests
-    server.psql("DELETE FROM heartbeats WHERE process = 'telemetry'")
-    # printed runs keep their printers: they are deactivated, not deleted
-    server.psql("UPDATE printers SET active = false WHERE name LIKE %s", (PREFIX + "%",))
+    rc = stop_farm(server, worker, sim, PREFIX)
     assert rc == 0, worker.text()
     assert "telemetry stopped" in worker.text()
 

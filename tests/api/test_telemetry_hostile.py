@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from harness import default_bin
-from simfarm import Proc, start_sim, wait_for
+from simfarm import Proc, registered, start_sim, start_worker, stop_farm, wait_for
 
 FACTOR = 20
 PREFIX = "Hostile "
@@ -121,12 +121,8 @@ def yard(server, tmp_path_factory):
     # default) that would count as growth: keep it small for this worker
     env = dict(server.env, ASAN_OPTIONS=server.env["ASAN_OPTIONS"] +
                ":quarantine_size_mb=8:thread_local_quarantine_size_kb=256")
-    worker = Proc([str(server.bin), "--config", str(server.config), "telemetry",
-                   "--farm", str(d / "farm.json")], d / "telemetry.log", env=env)
-    n = len(farm["printers"])
-    ids = wait_for(lambda: (lambda rows: dict(rows) if len(rows) == n else None)(
-        server.psql("SELECT name, id FROM printers WHERE active AND name LIKE %s",
-                    (PREFIX + "%",))), 30)
+    worker = start_worker(server, d / "farm.json", d / "telemetry.log", env=env)
+    ids = registered(server, PREFIX, len(farm["printers"]))
     assert ids, worker.text()
     y = {"ids": ids, "worker": worker, "sim": sim, "server": server, "fakes": fakes,
          "by_name": {p["name"]: p for p in farm["printers"]}, "dir": d}
@@ -137,12 +133,9 @@ def yard(server, tmp_path_factory):
     time.sleep(3)
     y["rss0"] = worker.rss_mb()
     yield y
-    rc = worker.stop()
-    sim.stop()
+    rc = stop_farm(server, worker, sim, PREFIX)
     for srv, _ in fakes.values():
         srv.shutdown()
-    server.psql("DELETE FROM heartbeats WHERE process = 'telemetry'")
-    server.psql("UPDATE printers SET active = false WHERE name LIKE %s", (PREFIX + "%",))
     assert rc == 0, worker.text()[-3000:]
 
 
