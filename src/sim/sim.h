@@ -8,8 +8,8 @@
  * writes; bambu.c runs one mosquitto broker per Bambu printer (TLS with
  * a test CA, the serial as certificate name, user bblp) and the
  * printer's own MQTT client; ftps.c holds the print files (built-in and
- * uploaded) and serves the Bambu printers' FTPS; multipart.c splits the
- * upload forms of OctoPrint and Moonraker.  Everything runs in one poll()
+ * uploaded) and serves the Bambu printers' FTPS; parse/multipart.c splits
+ * the upload forms of OctoPrint and Moonraker.  Everything runs in one poll()
  * loop in cmd/sim.c (FTPS sessions in child processes); nothing here
  * blocks for long except starting a broker.
  *
@@ -253,27 +253,6 @@ const char	*sim_header(const struct sim_req *, const char *name,
  * Returns 0, or -1 when it does not fit or decodes to a NUL byte.
  */
 int		 http_unescape(const char *s, char *out, size_t outlen);
-
-/* multipart.c: a multipart/form-data body, split (pure, no I/O). */
-#define SIM_FORM_PARTS	16
-struct sim_part {
-	char		 name[64];	/* the form field */
-	char		 filename[256];	/* as sent */
-	int		 has_filename;
-	const char	*data;		/* into the body */
-	size_t		 len;
-};
-/*
- * Splits body by the boundary of content type ctype into at most max
- * parts.  Returns the number of parts, or -1 with why (the answer is
- * 400).  The parts point into body.
- */
-int		 sim_multipart(const char *ctype, const char *body, size_t len,
-		    struct sim_part *parts, size_t max, char *why,
-		    size_t whylen);
-/* The first of the n parts named name, or NULL. */
-const struct sim_part *sim_form_field(const struct sim_part *, int n,
-		    const char *name);
 
 /* web.c */
 void		 web_handle(struct sim_printer *, const struct sim_req *,

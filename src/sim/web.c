@@ -25,6 +25,7 @@
 
 #include <openssl/evp.h>
 
+#include "parse/multipart.h"
 #include "sim/sim.h"
 
 /* What a form may add to the file it carries (boundaries, fields). */
@@ -156,12 +157,12 @@ sf_bool(const struct sim_req *q, const char *name)
 
 /* The value of form field name, or NULL (none, or longer than outlen). */
 static const char *
-form_value(const struct sim_part *parts, int n, const char *name, char *out,
+form_value(const struct form_part *parts, int n, const char *name, char *out,
     size_t outlen)
 {
-	const struct sim_part	*v;
+	const struct form_part	*v;
 
-	if ((v = sim_form_field(parts, n, name)) == NULL || v->len >= outlen)
+	if ((v = form_field(parts, n, name)) == NULL || v->len >= outlen)
 		return NULL;
 	memcpy(out, v->data, v->len);
 	out[v->len] = '\0';
@@ -170,7 +171,7 @@ form_value(const struct sim_part *parts, int n, const char *name, char *out,
 
 /* 1 when form field name is a true value ("true", "yes", "y", "1"). */
 static int
-form_true(const struct sim_part *parts, int n, const char *name)
+form_true(const struct form_part *parts, int n, const char *name)
 {
 	char	v[8];
 
@@ -182,11 +183,11 @@ form_true(const struct sim_part *parts, int n, const char *name)
 
 /* 1 when form field path names a folder (the root is no folder). */
 static int
-form_folder(const struct sim_part *parts, int n)
+form_folder(const struct form_part *parts, int n)
 {
 	char	v[8];
 
-	if (sim_form_field(parts, n, "path") == NULL)
+	if (form_field(parts, n, "path") == NULL)
 		return 0;
 	return form_value(parts, n, "path", v, sizeof(v)) == NULL ||
 	    (v[0] != '\0' && strcmp(v, "/") != 0);
@@ -732,8 +733,8 @@ static void
 octo_upload(struct sim_printer *p, const struct sim_req *q,
     struct sim_resp *r)
 {
-	struct sim_part		 parts[SIM_FORM_PARTS];
-	const struct sim_part	*file;
+	struct form_part		 parts[FORM_PARTS_MAX];
+	const struct form_part	*file;
 	char			 ct[512], why[256], msg[400];
 	char			 name[SIM_NAME_MAX], enc[SIM_NAME_MAX * 3];
 	char			 res[600], dl[600];
@@ -741,14 +742,14 @@ octo_upload(struct sim_printer *p, const struct sim_req *q,
 
 	if (sim_header(q, "Content-Type", ct, sizeof(ct)) == NULL)
 		ct[0] = '\0';
-	if ((n = sim_multipart(ct, q->body, q->bodylen, parts,
-	    SIM_FORM_PARTS, why, sizeof(why))) < 0) {
+	if ((n = form_split(ct, q->body, q->bodylen, parts,
+	    FORM_PARTS_MAX, why, sizeof(why))) < 0) {
 		octo_error(r, 400, why);
 		return;
 	}
-	file = sim_form_field(parts, n, "file");
+	file = form_field(parts, n, "file");
 	if (file == NULL || !file->has_filename) {
-		octo_error(r, 400, sim_form_field(parts, n, "foldername") !=
+		octo_error(r, 400, form_field(parts, n, "foldername") !=
 		    NULL ? "The simulated printer has no folders" :
 		    "No file to upload and no folder to create");
 		return;
@@ -1084,8 +1085,8 @@ static void
 moon_upload(struct sim_printer *p, const struct sim_req *q,
     struct sim_resp *r)
 {
-	struct sim_part		 parts[SIM_FORM_PARTS];
-	const struct sim_part	*file;
+	struct form_part		 parts[FORM_PARTS_MAX];
+	const struct form_part	*file;
 	const struct sim_file	*f;
 	char			 ct[512], why[256], msg[400], root[16];
 	char			 sum[80], calc[65], name[SIM_NAME_MAX];
@@ -1094,17 +1095,17 @@ moon_upload(struct sim_printer *p, const struct sim_req *q,
 
 	if (sim_header(q, "Content-Type", ct, sizeof(ct)) == NULL)
 		ct[0] = '\0';
-	if ((n = sim_multipart(ct, q->body, q->bodylen, parts,
-	    SIM_FORM_PARTS, why, sizeof(why))) < 0) {
+	if ((n = form_split(ct, q->body, q->bodylen, parts,
+	    FORM_PARTS_MAX, why, sizeof(why))) < 0) {
 		moon_error(r, 400, why);
 		return;
 	}
-	file = sim_form_field(parts, n, "file");
+	file = form_field(parts, n, "file");
 	if (file == NULL || !file->has_filename) {
 		moon_error(r, 400, "No file name specified in upload form");
 		return;
 	}
-	if (sim_form_field(parts, n, "root") != NULL &&
+	if (form_field(parts, n, "root") != NULL &&
 	    (form_value(parts, n, "root", root, sizeof(root)) == NULL ||
 	    strcmp(root, "gcodes") != 0)) {
 		moon_error(r, 400, "Only the root gcodes takes uploads");
@@ -1123,7 +1124,7 @@ moon_upload(struct sim_printer *p, const struct sim_req *q,
 		moon_error(r, 400, why);
 		return;
 	}
-	if (sim_form_field(parts, n, "checksum") != NULL) {
+	if (form_field(parts, n, "checksum") != NULL) {
 		sha256_hex(file->data, file->len, calc);
 		if (form_value(parts, n, "checksum", sum, sizeof(sum)) ==
 		    NULL || strcasecmp(sum, calc) != 0) {

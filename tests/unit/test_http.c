@@ -18,6 +18,7 @@
 #include "http/parse.h"
 #include "http/req.h"
 #include "http/router.h"
+#include "parse/multipart.h"
 #include "parse/yaml.h"
 #include "view/format.h"
 #include "view/view.h"
@@ -364,6 +365,64 @@ START_TEST(test_times_show_in_the_business_time_zone)
 }
 END_TEST
 
+#define FORM_CT	"multipart/form-data; boundary=b0"
+
+static int
+form(const char *body, struct form_part *p, char *why)
+{
+	return form_split(FORM_CT, body, strlen(body), p, 3, why, 256);
+}
+
+START_TEST(test_multipart_forms_split_and_refuse_what_is_malformed)
+{
+	struct form_part	 p[3];
+	char			 why[256], big[FORM_HEAD_MAX + 200];
+	const struct form_part	*f;
+	int			 n;
+
+	n = form("--b0\r\nContent-Disposition: form-data; name=\"file\"; "
+	    "filename=\"a \\\"b\\\".stl\"\r\nContent-Type: model/stl\r\n\r\n"
+	    "solid\r\nx\r\n--b0\r\nContent-Disposition: form-data; "
+	    "name=qty\r\n\r\n3\r\n--b0--\r\n", p, why);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(p[0].name, "file");
+	ck_assert_str_eq(p[0].filename, "a \"b\".stl");
+	ck_assert_int_eq(p[0].has_filename, 1);
+	ck_assert_str_eq(p[0].ctype, "model/stl");
+	ck_assert_int_eq(p[0].len, 8);
+	ck_assert(memcmp(p[0].data, "solid\r\nx", 8) == 0);
+	f = form_field(p, n, "qty");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->has_filename, 0);
+	ck_assert_int_eq(f->len, 1);
+	ck_assert_ptr_null(form_field(p, n, "material"));
+
+	/* more parts than allowed, no closing boundary, no name */
+	ck_assert_int_eq(form("--b0\r\nContent-Disposition: form-data; "
+	    "name=a\r\n\r\n1\r\n--b0\r\nContent-Disposition: form-data; "
+	    "name=b\r\n\r\n2\r\n--b0\r\nContent-Disposition: form-data; "
+	    "name=c\r\n\r\n3\r\n--b0\r\nContent-Disposition: form-data; "
+	    "name=d\r\n\r\n4\r\n--b0--", p, why), -1);
+	ck_assert_str_eq(why, "more than 3 parts");
+	ck_assert_int_eq(form("--b0\r\nContent-Disposition: form-data; "
+	    "name=a\r\n\r\n1", p, why), -1);
+	ck_assert_str_eq(why, "the body ends before its closing boundary");
+	ck_assert_int_eq(form("--b0\r\nContent-Disposition: form-data\r\n\r\n"
+	    "1\r\n--b0--", p, why), -1);
+	ck_assert(strstr(why, "no name") != NULL);
+	ck_assert_int_eq(form_split("application/json", "{}", 2, p, 3, why,
+	    sizeof(why)), -1);
+	ck_assert(strstr(why, "not multipart/form-data") != NULL);
+
+	/* part headers past FORM_HEAD_MAX */
+	snprintf(big, sizeof(big), "--b0\r\nX-Pad: %0*d\r\n"
+	    "Content-Disposition: form-data; name=a\r\n\r\n1\r\n--b0--",
+	    FORM_HEAD_MAX, 0);
+	ck_assert_int_eq(form(big, p, why), -1);
+	ck_assert(strstr(why, "headers do not end") != NULL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -385,6 +444,8 @@ main(void)
 	tcase_add_test(tc, test_language_follows_accept_language_quality);
 	tcase_add_test(tc, test_money_is_exact_and_follows_the_language);
 	tcase_add_test(tc, test_times_show_in_the_business_time_zone);
+	tcase_add_test(tc,
+	    test_multipart_forms_split_and_refuse_what_is_malformed);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -1,15 +1,16 @@
 /*
- * multipart.c -- splits a multipart/form-data body (RFC 7578), as the
- * simulated OctoPrint and Moonraker read their upload forms.
+ * multipart.c -- splits a multipart/form-data body (RFC 7578): the quote
+ * upload form of the API, and the upload forms of the simulated OctoPrint
+ * and Moonraker.
  *
  * Pure: no I/O, no allocation, no globals.  The boundary comes from the
  * Content-Type ("boundary=", quoted or not, 1 to 70 bytes); the body is
  * an optional preamble, then "--boundary" lines each followed by part
  * headers, an empty line and the part's bytes up to CRLF "--boundary",
  * and "--boundary--" at the end (an epilogue after it is ignored).  Of
- * the part headers only Content-Disposition is read: form-data with
- * name= and an optional filename= (quoted strings may escape with a
- * backslash).
+ * the part headers two count: Content-Disposition, form-data with name=
+ * and an optional filename= (quoted strings may escape with a backslash),
+ * and Content-Type, kept as sent.
  *
  * Invariants: every read stays inside body[0..len); a part's headers
  * hold at most FORM_HEAD_MAX bytes; anything else that is not as above
@@ -20,10 +21,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sim/sim.h"
+#include "parse/multipart.h"
 
 #define FORM_BOUNDARY_MAX	70
-#define FORM_HEAD_MAX		8192
 
 /* The first n-byte needle in hay[0..len), or NULL. */
 static const char *
@@ -125,7 +125,7 @@ boundary_of(const char *ctype, char *out, size_t outlen)
 
 /* Reads the headers of one part (h[0..n), CRLF lines) into part. */
 static int
-part_head(const char *h, size_t n, struct sim_part *part, char *why,
+part_head(const char *h, size_t n, struct form_part *part, char *why,
     size_t whylen)
 {
 	char		 line[FORM_HEAD_MAX + 1], *v;
@@ -144,6 +144,19 @@ part_head(const char *h, size_t n, struct sim_part *part, char *why,
 			h += 2;
 			n -= 2;
 		}
+		if (strncasecmp(line, "Content-Type:", 13) == 0) {
+			v = line + 13;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (strlen(v) >= sizeof(part->ctype)) {
+				snprintf(why, whylen, "a part's Content-Type is "
+				    "longer than %zu bytes",
+				    sizeof(part->ctype) - 1);
+				return -1;
+			}
+			memcpy(part->ctype, v, strlen(v) + 1);
+			continue;
+		}
 		if (strncasecmp(line, "Content-Disposition:", 20) != 0)
 			continue;
 		v = line + 20;
@@ -155,7 +168,8 @@ part_head(const char *h, size_t n, struct sim_part *part, char *why,
 			return -1;
 		}
 		if (param(v, "name", part->name, sizeof(part->name)) != 0) {
-			snprintf(why, whylen, "a part has no usable name");
+			snprintf(why, whylen, "a part has no name or one "
+			    "longer than %zu bytes", sizeof(part->name) - 1);
 			return -1;
 		}
 		rc = param(v, "filename", part->filename,
@@ -177,8 +191,8 @@ part_head(const char *h, size_t n, struct sim_part *part, char *why,
 }
 
 int
-sim_multipart(const char *ctype, const char *body, size_t len,
-    struct sim_part *parts, size_t max, char *why, size_t whylen)
+form_split(const char *ctype, const char *body, size_t len,
+    struct form_part *parts, size_t max, char *why, size_t whylen)
 {
 	char		 b[FORM_BOUNDARY_MAX + 1], delim[FORM_BOUNDARY_MAX + 5];
 	const char	*p, *end = body + len, *hend, *next;
@@ -244,8 +258,8 @@ sim_multipart(const char *ctype, const char *body, size_t len,
 	}
 }
 
-const struct sim_part *
-sim_form_field(const struct sim_part *parts, int n, const char *name)
+const struct form_part *
+form_field(const struct form_part *parts, int n, const char *name)
 {
 	int	i;
 
