@@ -13,6 +13,7 @@
 
 #include "unit.h"
 #include "domain/orders.h"
+#include "domain/pricing.h"
 
 static struct orders_totals	t;
 
@@ -412,6 +413,126 @@ START_TEST(unknown_states_have_no_next)
 }
 END_TEST
 
+/* ---- quote pricing ---- */
+
+static void
+shop(struct pricing_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->machine_rate_cents = 250;	/* 2.50 an hour */
+	s->labour_rate_cents = 3000;
+	s->setup_fee_cents = 300;
+	s->handling_minutes = 3;
+	s->overhead_bp = 1000;
+	s->margin_bp = 3000;
+	s->minimum_cents = 1500;
+	s->rounding_cents = 10;
+	s->tier_qty[0] = 10;
+	s->tier_bp[0] = 500;
+	s->tier_qty[1] = 50;
+	s->tier_bp[1] = 1000;
+	s->ntiers = 2;
+	s->vat_rate = "standard";
+	s->vat_bp = 1900;
+}
+
+static void
+piece(struct pricing_part *p, double grams, double minutes, long long qty)
+{
+	memset(p, 0, sizeof(*p));
+	p->grams = grams;
+	p->minutes = minutes;
+	p->quantity = qty;
+	p->cost_per_kg_cents = 2200;
+	p->markup_bp = 5000;
+	p->override_unit_cents = -1;
+}
+
+/* Every line of the breakdown adds up to the totals, to the cent. */
+static void
+adds_up(const struct pricing_part *p, size_t n,
+    const struct pricing_total *t)
+{
+	long long	sum = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(p[i].material_cents + p[i].machine_cents +
+		    p[i].labour_cents + p[i].setup_cents + p[i].overhead_cents +
+		    p[i].margin_cents - p[i].discount_cents, p[i].amount_cents);
+		sum += p[i].amount_cents;
+	}
+	ck_assert_int_eq(t->material_cents + t->machine_cents +
+	    t->labour_cents + t->setup_cents + t->overhead_cents +
+	    t->margin_cents - t->discount_cents + t->minimum_cents,
+	    t->net_cents);
+	ck_assert_int_eq(sum + t->minimum_cents, t->net_cents);
+	ck_assert_int_eq(t->net_cents + t->vat_cents, t->gross_cents);
+}
+
+START_TEST(quote_lines_add_up_and_follow_the_settings)
+{
+	struct pricing_settings	s;
+	struct pricing_part	p[2];
+	struct pricing_total	t;
+
+	shop(&s);
+	piece(&p[0], 40.0, 120.0, 3);
+	piece(&p[1], 7.5, 33.0, 12);
+	ck_assert_int_eq(pricing_quote(&s, p, 2, &t), 0);
+	/* 40 g x 3 at 22.00/kg + 50 % = 3.96; 2 h x 3 x 2.50 = 15.00 */
+	ck_assert_int_eq(p[0].material_cents, 396);
+	ck_assert_int_eq(p[0].machine_cents, 1500);
+	ck_assert_int_eq(p[0].labour_cents, 450);
+	ck_assert_int_eq(p[0].setup_cents, 300);
+	ck_assert_int_eq(p[0].overhead_cents, 265);
+	/* (2646 + 265) / 0.7 / 3 = 1386.19 -> 13.90 */
+	ck_assert_int_eq(p[0].unit_cents, 1390);
+	ck_assert_int_eq(p[0].discount_bp, 0);
+	ck_assert_int_eq(p[0].unit_gross_cents, 1654);
+	/* twelve pieces reach the 10-piece tier */
+	ck_assert_int_eq(p[1].discount_bp, 500);
+	ck_assert_int_gt(p[1].discount_cents, 0);
+	ck_assert_int_eq(p[1].unit_cents % 10, 0);
+	ck_assert_int_eq(t.minimum_cents, 0);
+	adds_up(p, 2, &t);
+	ck_assert_int_eq(t.vat_cents, (t.net_cents * 1900 + 5000) / 10000);
+}
+END_TEST
+
+START_TEST(small_quotes_reach_the_minimum_and_overrides_win)
+{
+	struct pricing_settings	s;
+	struct pricing_part	p[1];
+	struct pricing_total	t;
+
+	shop(&s);
+	piece(&p[0], 2.0, 10.0, 1);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), 0);
+	ck_assert_int_lt(p[0].amount_cents, 1500);
+	ck_assert_int_eq(t.net_cents, 1500);
+	ck_assert_int_eq(t.minimum_cents, 1500 - p[0].amount_cents);
+	adds_up(p, 1, &t);
+	/* a price below cost shows as a negative margin, still exact */
+	piece(&p[0], 200.0, 600.0, 2);
+	p[0].override_unit_cents = 100;
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), 0);
+	ck_assert_int_eq(p[0].unit_cents, 100);
+	ck_assert_int_lt(p[0].margin_cents, 0);
+	adds_up(p, 1, &t);
+	/* out of range */
+	piece(&p[0], -1.0, 10.0, 1);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), -1);
+	piece(&p[0], 1.0, 10.0, 0);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), -1);
+	piece(&p[0], 1e30, 10.0, 1);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), -1);
+	s.margin_bp = 10000;
+	piece(&p[0], 1.0, 10.0, 1);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -437,6 +558,10 @@ main(void)
 	tcase_add_test(tc, production_order_table);
 	tcase_add_test(tc, print_job_table);
 	tcase_add_test(tc, unknown_states_have_no_next);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("pricing");
+	tcase_add_test(tc, quote_lines_add_up_and_follow_the_settings);
+	tcase_add_test(tc, small_quotes_reach_the_minimum_and_overrides_win);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
