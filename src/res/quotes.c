@@ -1,0 +1,1614 @@
+/*
+ * quotes.c -- instant quotes for customers' own files.
+ *
+ * Public (no login, the random token is the key):
+ *   POST /api/v1/quotes                          multipart upload + options
+ *   GET  /api/v1/public/quotes/{token}           the quote
+ *   PUT  /api/v1/public/quotes/{token}/options   new options, new prices
+ *   POST /api/v1/public/quotes/{token}/accept    name, email, address
+ * Staff:
+ *   GET /api/v1/quotes, GET/PATCH /api/v1/quotes/{id},
+ *   POST /api/v1/quotes/{id}/convert
+ *
+ * An upload is typed by its content (binary or ASCII STL, 3MF, OBJ),
+ * measured by the parsers of src/parse/ before any database work, and
+ * stored under a random name in the file store (outside the web root).
+ * Each mesh becomes a part: its measures, warnings, the customer's
+ * choices, an estimate per piece (domain/estimate.c, or the figures of
+ * the slicer that made a 3MF) and its price lines (domain/pricing.c).
+ * Changing options prices again from the stored measures: nothing is
+ * uploaded twice.
+ *
+ * Acceptance takes the customer's details; unless a part needs a person
+ * to look at it first, the quote is converted at once: the customer (an
+ * existing one with that e-mail address, else a new one), a one-off
+ * product per part whose plate is the uploaded file with its estimate,
+ * a sales order (source quote, external id the quote number) with a line
+ * per part and the minimum-order line, confirmed so that production
+ * orders and print jobs follow -- all in the request's one transaction.
+ * The quote row is locked first, so a second click finds it accepted and
+ * answers with the same order.
+ *
+ * A quote past its date reads as expired (the status is computed when
+ * read, so no clock job is needed for it to hold).
+ *
+ * Invariants: a token reaches one quote and nothing else (unknown
+ * tokens and ids are 404 alike); money is integer cents rounded in
+ * pricing.c only; a quote's totals are stored with the lines they are
+ * the sum of; every write is audited.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/err.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/str.h"
+#include "db/db.h"
+#include "domain/estimate.h"
+#include "domain/numbers.h"
+#include "domain/pricing.h"
+#include "http/req.h"
+#include "parse/mesh.h"
+#include "parse/model3mf.h"
+#include "parse/multipart.h"
+#include "parse/threemf.h"
+#include "res/customers.h"
+#include "res/orders.h"
+
+#define QUOTES_FILES_MAX	10	/* files in one upload */
+#define QUOTES_PARTS_MAX	20	/* meshes in one quote */
+#define QUOTES_TOKEN_BYTES	32	/* 43 characters */
+#define QUOTES_SMALL_MM		20.0	/* "very small" below this */
+#define QUOTES_THIN_MM		0.8	/* "very thin" below this */
+#define QUOTES_UNITS_MM		8.0	/* largest side: units probably wrong */
+
+/* The status as it holds today. */
+#define QUOTE_STATUS \
+	"CASE WHEN q.status IN ('draft', 'sent') AND q.valid_until < " \
+	"current_date THEN 'expired' ELSE q.status::text END"
+#define QUOTE_COLS \
+	"q.id, q.number, q.token, " QUOTE_STATUS " AS status, q.currency, " \
+	"q.valid_until::text AS valid_until, q.review_required, " \
+	"q.review_reasons, q.customer_kind, q.contact, q.customer_id, " \
+	"q.sales_order_id, q.net_cents, q.vat_cents, q.gross_cents, " \
+	"q.breakdown, q.note, q.sent_at, q.accepted_at, q.converted_at, " \
+	"q.created_at, q.updated_at, o.number AS order_number, " \
+	"o.status::text AS order_status"
+#define QUOTE_FROM \
+	"FROM quotes q LEFT JOIN sales_orders o ON o.id = q.sales_order_id "
+#define PART_COLS \
+	"id, position, file_name, file_kind, file_path, file_sha256, " \
+	"file_size, name, mesh, warnings, slicer_seconds, " \
+	"slicer_grams::float8 AS slicer_grams, material, color_name, " \
+	"quality, layer_mm::float8 AS layer_mm, infill_pct, quantity, " \
+	"grams::float8 AS grams, minutes::float8 AS minutes, method, price, " \
+	"unit_cents, override_unit_cents, product_id"
+
+static const struct stmt quotes_stmts[] = {
+	{ "quotes_shop",
+	  "SELECT q.machine_rate_cents, q.setup_fee_cents, "
+	  "q.handling_minutes::float8 AS handling_minutes, "
+	  "q.minimum_order_cents, q.rounding_cents, q.validity_days, "
+	  "q.quantity_tiers, q.qualities, q.default_quality, "
+	  "q.default_infill_pct, q.build_x_mm, q.build_y_mm, q.build_z_mm, "
+	  "q.terms, s.currency, s.labour_rate_cents, s.overhead_bp, "
+	  "s.target_margin_bp, (SELECT (v->>'rate_bp')::integer FROM "
+	  "jsonb_array_elements(s.vat_rates) v WHERE v->>'name' = "
+	  "'standard') AS vat_bp, (SELECT coalesce(jsonb_agg("
+	  "jsonb_build_object('material', m.material, 'label', m.label, "
+	  "'density', m.density, 'cost_per_kg_cents', m.cost_per_kg_cents, "
+	  "'markup_bp', m.markup_bp, 'colors', (SELECT coalesce(jsonb_agg("
+	  "jsonb_build_object('name', c.name, 'hex', c.hex, 'in_stock', "
+	  "c.in_stock) ORDER BY c.in_stock DESC, c.name), '[]') FROM (SELECT "
+	  "f.color_name AS name, min(f.color_hex) AS hex, bool_or(EXISTS "
+	  "(SELECT 1 FROM spools sp WHERE sp.filament_id = f.id AND "
+	  "sp.archived_at IS NULL AND sp.remaining_g - sp.reserved_g >= 50)) "
+	  "AS in_stock FROM filaments f WHERE upper(f.material) = m.material "
+	  "AND f.color_name IS NOT NULL GROUP BY f.color_name) c)) ORDER BY "
+	  "m.position, m.material), '[]') FROM quote_materials m WHERE "
+	  "m.active) AS materials FROM quote_settings q, business_settings s",
+	  0 },
+	{ "quotes_insert",
+	  "INSERT INTO quotes (number, token, currency, valid_until, "
+	  "created_ip) VALUES ($1, $2, $3, current_date + $4::integer, $5) "
+	  "RETURNING id", 5 },
+	{ "quotes_part_insert",
+	  "INSERT INTO quote_parts (quote_id, position, file_name, file_kind, "
+	  "file_path, file_sha256, file_size, name, mesh, warnings, "
+	  "slicer_seconds, slicer_grams, material, color_name, quality, "
+	  "layer_mm, infill_pct, quantity, grams, minutes, method) VALUES "
+	  "($1::bigint, $2::integer, $3, $4, $5, $6, $7::bigint, $8, "
+	  "$9::jsonb, $10::jsonb, $11::integer, $12::numeric, $13, $14, $15, "
+	  "$16::numeric, $17::integer, $18::integer, 0, 0, $19)", 19 },
+	{ "quotes_by_token",
+	  "SELECT " QUOTE_COLS " " QUOTE_FROM "WHERE q.token = $1", 1 },
+	{ "quotes_by_id",
+	  "SELECT " QUOTE_COLS " " QUOTE_FROM "WHERE q.id = $1::bigint", 1 },
+	{ "quotes_lock",
+	  "SELECT id FROM quotes WHERE id = $1::bigint FOR UPDATE", 1 },
+	{ "quotes_parts",
+	  "SELECT " PART_COLS " FROM quote_parts WHERE quote_id = $1::bigint "
+	  "ORDER BY position", 1 },
+	{ "quotes_part_price",
+	  "UPDATE quote_parts SET material = $2, color_name = $3, quality = "
+	  "$4, layer_mm = $5::numeric, infill_pct = $6::integer, quantity = "
+	  "$7::integer, grams = $8::numeric, minutes = $9::numeric, method = "
+	  "$10, price = $11::jsonb, unit_cents = $12::bigint, "
+	  "override_unit_cents = $13::bigint WHERE id = $1::bigint", 13 },
+	{ "quotes_totals",
+	  "UPDATE quotes SET net_cents = $2::bigint, vat_cents = $3::bigint, "
+	  "gross_cents = $4::bigint, breakdown = $5::jsonb, review_required = "
+	  "($6::boolean AND reviewed_at IS NULL) OR review_manual, "
+	  "review_reasons = $7::jsonb, customer_kind = $8, "
+	  "updated_at = now() WHERE id = $1::bigint", 8 },
+	{ "quotes_accept",
+	  "UPDATE quotes SET status = 'accepted', contact = $2::jsonb, "
+	  "customer_id = $3::bigint, accepted_at = now(), updated_at = now(), "
+	  "customer_kind = CASE WHEN $2::jsonb ? 'vat_id' THEN 'business' "
+	  "ELSE customer_kind END WHERE id = $1::bigint", 3 },
+	{ "quotes_converted",
+	  "UPDATE quotes SET status = 'converted', sales_order_id = "
+	  "$2::bigint, converted_at = now(), updated_at = now() WHERE id = "
+	  "$1::bigint", 2 },
+	{ "quotes_set",
+	  "UPDATE quotes SET status = coalesce($2::quote_status, status), "
+	  "sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END, "
+	  "note = CASE WHEN $3::boolean THEN $4 ELSE note END, valid_until = "
+	  "coalesce($5::date, valid_until), review_manual = "
+	  "coalesce($6::boolean, review_manual), reviewed_at = CASE "
+	  "$6::boolean WHEN false THEN now() WHEN true THEN NULL ELSE "
+	  "reviewed_at END, review_required = CASE $6::boolean WHEN false "
+	  "THEN false WHEN true THEN true ELSE review_required END, "
+	  "updated_at = now() WHERE id = $1::bigint", 6 },
+	{ "quotes_customer_by_email",
+	  "SELECT id FROM customers WHERE lower(email) = lower($1) AND "
+	  "anonymised_at IS NULL ORDER BY id LIMIT 1", 1 },
+	{ "quotes_product",
+	  "INSERT INTO products (sku, name, description, price_gross_cents, "
+	  "vat_rate, labour_minutes) VALUES ($1, $2, $3, $4::bigint, "
+	  "'standard', $5::integer) RETURNING id", 5 },
+	{ "quotes_plate",
+	  "INSERT INTO product_plates (product_id, name, file_name, file_path, "
+	  "file_sha256, file_size, print_seconds, time_source, min_x_mm, "
+	  "min_y_mm, min_z_mm) VALUES ($1::bigint, $2, $3, $4, $5, "
+	  "$6::bigint, $7::integer, 'estimate', $8::numeric, $9::numeric, "
+	  "$10::numeric) RETURNING id", 10 },
+	{ "quotes_slot",
+	  "INSERT INTO product_plate_slots (plate_id, slot, material, "
+	  "color_name, grams, grams_source) VALUES ($1::bigint, 1, $2, $3, "
+	  "$4::numeric, 'estimate')", 4 },
+	{ "quotes_part_product",
+	  "UPDATE quote_parts SET product_id = $2::bigint WHERE id = "
+	  "$1::bigint", 2 },
+	{ "quotes_order_gross",
+	  "SELECT gross_cents FROM sales_orders WHERE id = $1::bigint", 1 },
+	{ "quotes_list",
+	  "SELECT " QUOTE_COLS ", (SELECT count(*) FROM quote_parts p WHERE "
+	  "p.quote_id = q.id) AS parts " QUOTE_FROM "WHERE ($1::text IS NULL "
+	  "OR " QUOTE_STATUS " = $1) AND ($2::boolean IS NULL OR "
+	  "q.review_required = $2::boolean) ORDER BY q.id DESC LIMIT "
+	  "$3::integer OFFSET $4::integer", 4 },
+	NUMBERS_STMT,
+};
+
+enum { ST_SHOP, ST_INSERT, ST_PART_INSERT, ST_BY_TOKEN, ST_BY_ID, ST_LOCK,
+    ST_PARTS, ST_PART_PRICE, ST_TOTALS, ST_ACCEPT, ST_CONVERTED, ST_SET,
+    ST_CUSTOMER_BY_EMAIL, ST_PRODUCT, ST_PLATE, ST_SLOT, ST_PART_PRODUCT,
+    ST_ORDER_GROSS, ST_LIST };
+
+/* The shop's pricing, read once per request. */
+struct quotes_shop {
+	json_t			*row;
+	json_t			*materials;	/* [{material, density, ...}] */
+	json_t			*qualities;	/* [{name, layer_mm}] */
+	struct pricing_settings	 ps;
+	double			 build[3];	/* mm */
+};
+
+/* What an upload measured: one mesh of one file. */
+struct quotes_mesh {
+	const char		*file_name;
+	const char		*kind;		/* stl, 3mf, obj */
+	const char		*path;		/* in the file store */
+	const char		*sha;
+	size_t			 size;
+	const char		*name;
+	struct mesh_stats	 st;
+	long			 slicer_seconds;	/* -1: none */
+	double			 slicer_grams;		/* -1 */
+};
+
+static struct estimate_model	quotes_model;
+static int			quotes_model_ready;
+
+static const char *
+quotes_ll(struct req *r, long long v)
+{
+	return arena_printf(r->arena, "%lld", v);
+}
+
+static const char *
+quotes_num(struct req *r, double v)
+{
+	return arena_printf(r->arena, "%.3f", v);
+}
+
+/* ---- the shop ---- */
+
+static int
+quotes_shop(struct req *r, struct quotes_shop *s)
+{
+	json_t	*row, *tiers, *t;
+	size_t	 i;
+
+	memset(s, 0, sizeof(*s));
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_SHOP], NULL, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (row == NULL)
+		return err_set(&r->err, ERR_INTERNAL, "the quote settings are "
+		    "missing");
+	s->row = row;
+	s->materials = json_object_get(row, "materials");
+	s->qualities = json_object_get(row, "qualities");
+	s->ps.machine_rate_cents = json_row_int(row, "machine_rate_cents");
+	s->ps.labour_rate_cents = json_row_int(row, "labour_rate_cents");
+	s->ps.setup_fee_cents = json_row_int(row, "setup_fee_cents");
+	s->ps.handling_minutes = json_row_num(row, "handling_minutes");
+	s->ps.overhead_bp = json_row_int(row, "overhead_bp");
+	s->ps.margin_bp = json_row_int(row, "target_margin_bp");
+	s->ps.minimum_cents = json_row_int(row, "minimum_order_cents");
+	s->ps.rounding_cents = json_row_int(row, "rounding_cents");
+	s->ps.vat_rate = "standard";
+	s->ps.vat_bp = json_row_int(row, "vat_bp");
+	tiers = json_object_get(row, "quantity_tiers");
+	json_array_foreach(tiers, i, t) {
+		if (s->ps.ntiers == PRICING_MAX_TIERS)
+			break;
+		s->ps.tier_qty[s->ps.ntiers] = json_row_int(t, "min_qty");
+		s->ps.tier_bp[s->ps.ntiers++] = json_row_int(t, "discount_bp");
+	}
+	s->build[0] = (double)json_row_int(row, "build_x_mm");
+	s->build[1] = (double)json_row_int(row, "build_y_mm");
+	s->build[2] = (double)json_row_int(row, "build_z_mm");
+	if (!quotes_model_ready) {
+		estimate_defaults(&quotes_model);
+		/* a missing or bad file leaves the defaults; say why once */
+		if (estimate_load(&quotes_model, arena_printf(r->arena,
+		    "%s/../data/quote-coefficients.json",
+		    r->cfg->template_dir), &r->err) != 0)
+			err_clear(&r->err);
+		quotes_model_ready = 1;
+	}
+	return 0;
+}
+
+static json_t *
+quotes_material(const struct quotes_shop *s, const char *m)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(s->materials, i, v)
+		if (m != NULL && strcmp(json_row_str(v, "material"), m) == 0)
+			return v;
+	return NULL;
+}
+
+/* The layer height of a quality preset; 0 when there is none. */
+static double
+quotes_layer(const struct quotes_shop *s, const char *q)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(s->qualities, i, v)
+		if (q != NULL && json_row_str(v, "name") != NULL &&
+		    strcmp(json_row_str(v, "name"), q) == 0)
+			return json_row_num(v, "layer_mm");
+	return 0;
+}
+
+/* ---- measuring uploads ---- */
+
+static json_t *
+quotes_mesh_json(const struct mesh_stats *st)
+{
+	return json_pack("{s:I, s:f, s:f, s:[f, f, f], s:[f, f, f], s:I, "
+	    "s:I, s:I, s:I, s:I, s:b}", "triangles", (json_int_t)st->triangles,
+	    "volume_mm3", st->volume, "area_mm2", st->area, "min", st->min[0],
+	    st->min[1], st->min[2], "max", st->max[0], st->max[1], st->max[2],
+	    "shells", (json_int_t)st->shells, "degenerate",
+	    (json_int_t)st->degenerate, "open_edges",
+	    (json_int_t)st->open_edges, "nonmanifold_edges",
+	    (json_int_t)st->nonmanifold_edges, "flipped_edges",
+	    (json_int_t)st->flipped_edges, "watertight", st->watertight);
+}
+
+static void
+quotes_mesh_stats(json_t *m, struct mesh_stats *st)
+{
+	int	d;
+
+	memset(st, 0, sizeof(*st));
+	st->triangles = (size_t)json_row_int(m, "triangles");
+	st->volume = json_row_num(m, "volume_mm3");
+	st->area = json_row_num(m, "area_mm2");
+	for (d = 0; d < 3; d++) {
+		st->min[d] = json_number_value(json_array_get(
+		    json_object_get(m, "min"), (size_t)d));
+		st->max[d] = json_number_value(json_array_get(
+		    json_object_get(m, "max"), (size_t)d));
+	}
+	st->shells = (size_t)json_row_int(m, "shells");
+	st->degenerate = (size_t)json_row_int(m, "degenerate");
+	st->open_edges = (size_t)json_row_int(m, "open_edges");
+	st->nonmanifold_edges = (size_t)json_row_int(m, "nonmanifold_edges");
+	st->flipped_edges = (size_t)json_row_int(m, "flipped_edges");
+	st->watertight = json_is_true(json_object_get(m, "watertight"));
+}
+
+/* What the bytes are, whatever the file is called; NULL: none of ours. */
+static const char *
+quotes_kind(const char *d, size_t n)
+{
+	size_t	i, lines = 0;
+
+	if (n >= 4 && memcmp(d, "PK\003\004", 4) == 0)
+		return "3mf";
+	if (n >= 84 && n == 84 + 50 * (size_t)((const unsigned char *)d)[80] +
+	    50 * 256 * (size_t)((const unsigned char *)d)[81] +
+	    50 * 65536 * (size_t)((const unsigned char *)d)[82] +
+	    50 * 16777216 * (size_t)((const unsigned char *)d)[83])
+		return "stl";
+	for (i = 0; i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' ||
+	    d[i] == '\n'); i++)
+		;
+	if (n - i >= 5 && strncmp(d + i, "solid", 5) == 0)
+		return "stl";
+	/* OBJ: text whose lines start with v, vn, vt, f, o, g, # ... */
+	for (i = 0; i < n && i < 65536; i++) {
+		if (d[i] == '\0')
+			return NULL;
+		if ((i == 0 || d[i - 1] == '\n') && d[i] == 'v' && i + 1 < n &&
+		    d[i + 1] == ' ')
+			lines++;
+	}
+	return lines > 0 ? "obj" : NULL;
+}
+
+/*
+ * Measures one uploaded file into out (up to max meshes); *n gets how
+ * many.  Errors are the request's: 413 past a limit, 422 for a file that
+ * is not a usable mesh.
+ */
+static int
+quotes_measure(struct req *r, const struct form_part *fp,
+    struct quotes_mesh *out, size_t max, size_t *n)
+{
+	struct model3mf_limits	 lim = MODEL3MF_LIMITS;
+	struct model3mf		 m;
+	struct threemf_meta	 meta;
+	struct err		 e;
+	const char		*kind;
+	size_t			 i;
+	int			 rc;
+
+	memset(&e, 0, sizeof(e));
+	*n = 0;
+	kind = quotes_kind(fp->data, fp->len);
+	if (kind == NULL)
+		return err_set(&r->err, ERR_INVALID, "%s is not an STL, 3MF "
+		    "or OBJ file (whatever its name says)", fp->filename);
+	memset(&out[0], 0, sizeof(out[0]));
+	out[0].slicer_seconds = -1;
+	out[0].slicer_grams = -1;
+	if (strcmp(kind, "3mf") != 0) {
+		rc = strcmp(kind, "stl") == 0 ? mesh_stl(fp->data, fp->len,
+		    MESH_MAX_TRIANGLES, &out[0].st, &e) : mesh_obj(fp->data,
+		    fp->len, MESH_MAX_TRIANGLES, &out[0].st, &e);
+		if (rc != 0)
+			goto bad;
+		out[0].name = fp->filename;
+		*n = 1;
+	} else {
+		memset(&m, 0, sizeof(m));
+		if ((rc = model3mf_read(fp->data, fp->len, &lim, &m, &e)) != 0)
+			goto bad;
+		if (m.nparts == 0 || m.nparts > max) {
+			model3mf_free(&m);
+			return err_set(&r->err, m.nparts == 0 ? ERR_INVALID :
+			    ERR_TOO_LARGE, m.nparts == 0 ? "%s places no "
+			    "object on its build plate" : "%s holds more than "
+			    "%zu objects", fp->filename, max);
+		}
+		for (i = 0; i < m.nparts; i++) {
+			memset(&out[i], 0, sizeof(out[i]));
+			out[i].st = m.parts[i].stats;
+			out[i].name = m.nparts == 1 ? fp->filename :
+			    arena_strdup(r->arena, m.parts[i].name);
+			out[i].slicer_seconds = -1;
+			out[i].slicer_grams = -1;
+		}
+		*n = m.nparts;
+		model3mf_free(&m);
+		/* a sliced project's own figures, when it holds one object */
+		if (*n == 1 && threemf_parse(fp->data, fp->len, 0, &meta,
+		    NULL) == 0 && meta.gcode.seconds > 0) {
+			out[0].slicer_seconds = meta.gcode.seconds;
+			out[0].slicer_grams = 0;
+			for (i = 0; i < GCODE_MAX_SLOTS; i++)
+				if (meta.gcode.grams[i] > 0)
+					out[0].slicer_grams +=
+					    meta.gcode.grams[i];
+			if (out[0].slicer_grams <= 0)
+				out[0].slicer_seconds = -1;
+		}
+	}
+	for (i = 0; i < *n; i++) {
+		out[i].file_name = fp->filename;
+		out[i].kind = kind;
+		out[i].size = fp->len;
+	}
+	return 0;
+bad:
+	err_set(&r->err, rc == ERR_TOO_LARGE ? ERR_TOO_LARGE : ERR_INVALID,
+	    "%s: %s", fp->filename, e.message);
+	return r->err.code;
+}
+
+/* Stores the file under a random name; the meshes get its path. */
+static int
+quotes_keep(struct req *r, const struct form_part *fp,
+    struct quotes_mesh *ms, size_t n)
+{
+	const char	*dir, *rel;
+	char		 sha[65];
+	size_t		 i;
+
+	sha256_hex(fp->data, fp->len, sha);
+	dir = "quotes";
+	rel = arena_printf(r->arena, "%s/%s.%s", dir, crypto_token(r->arena,
+	    18), ms[0].kind);
+	if (fs_mkdirs(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
+	    dir)) != 0 || fs_write_atomic(arena_printf(r->arena, "%s/%s",
+	    r->cfg->file_store, rel), fp->data, fp->len) != 0) {
+		err_set(&r->err, ERR_INTERNAL, "the file store cannot keep "
+		    "the upload");
+		err_detail(&r->err, "%s: %s", r->cfg->file_store,
+		    strerror(errno));
+		return ERR_INTERNAL;
+	}
+	for (i = 0; i < n; i++) {
+		ms[i].path = rel;
+		ms[i].sha = arena_strdup(r->arena, sha);
+	}
+	return 0;
+}
+
+/* ---- warnings ---- */
+
+static void
+quotes_sorted(const double v[3], double out[3])
+{
+	double	t;
+	int	i, j;
+
+	memcpy(out, v, 3 * sizeof(double));
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			if (out[j] > out[i]) {
+				t = out[i];
+				out[i] = out[j];
+				out[j] = t;
+			}
+}
+
+/*
+ * The warnings of a part as codes with their figures; *review is set when
+ * a person must look before the price holds (not watertight, too big).
+ */
+static json_t *
+quotes_warnings(const struct quotes_shop *s, const struct mesh_stats *st,
+    int *review)
+{
+	json_t	*w;
+	double	 size[3], dims[3], build[3], over = 0;
+	int	 d;
+
+	w = json_array();
+	for (d = 0; d < 3; d++)
+		size[d] = st->max[d] - st->min[d];
+	quotes_sorted(size, dims);
+	quotes_sorted(s->build, build);
+	if (!st->watertight) {
+		json_array_append_new(w, json_pack("{s:s, s:I, s:I}", "code",
+		    "not_watertight", "open_edges", (json_int_t)st->open_edges,
+		    "shells", (json_int_t)st->shells));
+		*review = 1;
+	}
+	/* the largest side against the largest, and so on, any turn */
+	for (d = 0; d < 3; d++)
+		if (dims[d] - build[d] > over)
+			over = dims[d] - build[d];
+	if (over > 0) {
+		json_array_append_new(w, json_pack("{s:s, s:f, s:[f, f, f]}",
+		    "code", "too_big", "over_mm", ceil(over * 10) / 10, "build_mm",
+		    s->build[0], s->build[1], s->build[2]));
+		*review = 1;
+	}
+	if (dims[0] <= QUOTES_UNITS_MM)
+		json_array_append_new(w, json_pack("{s:s, s:f, s:f}", "code",
+		    "units", "largest_mm", dims[0], "as_inch_mm",
+		    dims[0] * 25.4));
+	else if (dims[2] < QUOTES_THIN_MM)
+		json_array_append_new(w, json_pack("{s:s, s:f}", "code", "thin",
+		    "thinnest_mm", dims[2]));
+	else if (dims[0] < QUOTES_SMALL_MM)
+		json_array_append_new(w, json_pack("{s:s, s:f}", "code",
+		    "small", "largest_mm", dims[0]));
+	return w;
+}
+
+/* ---- estimate and price ---- */
+
+/*
+ * Fills each part's grams and minutes per piece: the slicer's figures
+ * when the part keeps them, a sliced refinement as stored, else the
+ * estimator's from the stored measures.
+ */
+static void
+quotes_estimate(const struct quotes_shop *s, json_t *part)
+{
+	struct estimate_in	 in;
+	struct estimate_out	 out;
+	struct mesh_stats	 st;
+	const char		*method = json_row_str(part, "method");
+	json_t			*mat;
+
+	if (method != NULL && strcmp(method, "slicer_file") == 0) {
+		json_object_set_new(part, "grams", json_real(json_row_num(part,
+		    "slicer_grams")));
+		json_object_set_new(part, "minutes", json_real((double)
+		    json_row_int(part, "slicer_seconds") / 60.0));
+		return;
+	}
+	if (method != NULL && strcmp(method, "sliced") == 0)
+		return;
+	quotes_mesh_stats(json_object_get(part, "mesh"), &st);
+	mat = quotes_material(s, json_row_str(part, "material"));
+	memset(&in, 0, sizeof(in));
+	in.mesh = &st;
+	in.material = json_row_str(part, "material");
+	in.density = mat != NULL ? json_row_num(mat, "density") : 1.24;
+	in.layer_mm = json_row_num(part, "layer_mm");
+	in.infill_pct = (int)json_row_int(part, "infill_pct");
+	estimate_part(&quotes_model, &in, &out);
+	json_object_set_new(part, "grams", json_real(round(out.grams * 1000) /
+	    1000));
+	json_object_set_new(part, "minutes", json_real(round(out.minutes *
+	    100) / 100));
+	json_object_set_new(part, "method", json_string("estimate"));
+}
+
+static json_t *
+quotes_lines(const struct pricing_part *p)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I}", "material_cents", (json_int_t)p->material_cents,
+	    "machine_cents", (json_int_t)p->machine_cents, "labour_cents",
+	    (json_int_t)p->labour_cents, "setup_cents",
+	    (json_int_t)p->setup_cents, "overhead_cents",
+	    (json_int_t)p->overhead_cents, "margin_cents",
+	    (json_int_t)p->margin_cents, "discount_cents",
+	    (json_int_t)p->discount_cents, "discount_bp",
+	    (json_int_t)p->discount_bp, "unit_cents", (json_int_t)p->unit_cents,
+	    "unit_gross_cents", (json_int_t)p->unit_gross_cents,
+	    "amount_cents", (json_int_t)p->amount_cents);
+}
+
+/*
+ * Estimates and prices the parts (rows of quote_parts, changed in
+ * memory) and stores parts and totals of quote id.
+ */
+static int
+quotes_reprice(struct req *r, const struct quotes_shop *s, long long id,
+    json_t *parts, const char *kind)
+{
+	struct pricing_part	 pp[QUOTES_PARTS_MAX];
+	struct pricing_total	 t;
+	const char		*p[13];
+	json_t			*part, *mat, *bd, *reasons, *w;
+	size_t			 i, n = json_array_size(parts), k;
+	int			 review = 0;
+
+	if (n > QUOTES_PARTS_MAX)
+		return err_set(&r->err, ERR_TOO_LARGE, "a quote holds at most "
+		    "%d parts", QUOTES_PARTS_MAX);
+	reasons = arena_json(r->arena, json_array());
+	json_array_foreach(parts, i, part) {
+		quotes_estimate(s, part);
+		mat = quotes_material(s, json_row_str(part, "material"));
+		memset(&pp[i], 0, sizeof(pp[i]));
+		pp[i].grams = json_row_num(part, "grams");
+		pp[i].minutes = json_row_num(part, "minutes");
+		pp[i].quantity = json_row_int(part, "quantity");
+		pp[i].cost_per_kg_cents = json_row_int(mat, "cost_per_kg_cents");
+		pp[i].markup_bp = json_row_int(mat, "markup_bp");
+		pp[i].override_unit_cents = json_is_integer(json_object_get(part,
+		    "override_unit_cents")) ? json_row_int(part,
+		    "override_unit_cents") : -1;
+		json_array_foreach(json_object_get(part, "warnings"), k, w)
+			if (strcmp(json_row_str(w, "code"), "not_watertight") ==
+			    0 || strcmp(json_row_str(w, "code"), "too_big") ==
+			    0) {
+				review = 1;
+				json_array_append_new(reasons, json_pack(
+				    "{s:I, s:s}", "position", (json_int_t)
+				    json_row_int(part, "position"), "code",
+				    json_row_str(w, "code")));
+			}
+	}
+	if (pricing_quote(&s->ps, pp, n, &t) != 0)
+		return err_set(&r->err, ERR_INVALID, "the quote cannot be "
+		    "priced: a figure is out of range (quantity 1 to 10000)");
+	json_array_foreach(parts, i, part) {
+		json_object_set_new(part, "price", quotes_lines(&pp[i]));
+		json_object_set_new(part, "unit_cents",
+		    json_integer(pp[i].unit_cents));
+		p[0] = quotes_ll(r, json_row_int(part, "id"));
+		p[1] = json_row_str(part, "material");
+		p[2] = json_row_str(part, "color_name");
+		p[3] = json_row_str(part, "quality");
+		p[4] = quotes_num(r, json_row_num(part, "layer_mm"));
+		p[5] = quotes_ll(r, json_row_int(part, "infill_pct"));
+		p[6] = quotes_ll(r, pp[i].quantity);
+		p[7] = quotes_num(r, pp[i].grams);
+		p[8] = arena_printf(r->arena, "%.2f", pp[i].minutes);
+		p[9] = json_row_str(part, "method");
+		p[10] = arena_json_text(r->arena, json_object_get(part,
+		    "price"));
+		p[11] = quotes_ll(r, pp[i].unit_cents);
+		p[12] = pp[i].override_unit_cents >= 0 ? quotes_ll(r,
+		    pp[i].override_unit_cents) : NULL;
+		if (db_exec(r->db, r->arena, &quotes_stmts[ST_PART_PRICE], p,
+		    NULL, &r->err) != 0)
+			return r->err.code;
+	}
+	bd = arena_json(r->arena, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I, s:I, s:I, s:I, s:I, s:I}", "material_cents",
+	    (json_int_t)t.material_cents, "machine_cents",
+	    (json_int_t)t.machine_cents, "labour_cents",
+	    (json_int_t)t.labour_cents, "setup_cents",
+	    (json_int_t)t.setup_cents, "overhead_cents",
+	    (json_int_t)t.overhead_cents, "margin_cents",
+	    (json_int_t)t.margin_cents, "discount_cents",
+	    (json_int_t)t.discount_cents, "minimum_cents",
+	    (json_int_t)t.minimum_cents, "net_cents", (json_int_t)t.net_cents,
+	    "vat_cents", (json_int_t)t.vat_cents, "vat_bp",
+	    (json_int_t)s->ps.vat_bp, "gross_cents",
+	    (json_int_t)t.gross_cents));
+	p[0] = quotes_ll(r, id);
+	p[1] = quotes_ll(r, t.net_cents);
+	p[2] = quotes_ll(r, t.vat_cents);
+	p[3] = quotes_ll(r, t.gross_cents);
+	p[4] = arena_json_text(r->arena, bd);
+	p[5] = review ? "true" : "false";
+	p[6] = arena_json_text(r->arena, reasons);
+	p[7] = kind;
+	return db_exec(r->db, r->arena, &quotes_stmts[ST_TOTALS], p, NULL,
+	    &r->err);
+}
+
+/* ---- reading ---- */
+
+/*
+ * Words for a warning in the request's language: the translation's
+ * {name} placeholders take the warning's figures (numbers to a tenth of
+ * a millimetre), so a translation never acts as a format string.
+ */
+static const char *
+quotes_warning_text(struct req *r, json_t *w)
+{
+	const char	*tpl, *open, *close;
+	char		 key[32];
+	struct buf	 b;
+	json_t		*v;
+	size_t		 kl;
+
+	tpl = req_t(r, arena_printf(r->arena, "quote_warn_%s",
+	    json_row_str(w, "code")));
+	buf_init(&b, 4096);
+	while ((open = strchr(tpl, '{')) != NULL &&
+	    (close = strchr(open, '}')) != NULL) {
+		buf_add(&b, tpl, (size_t)(open - tpl));
+		kl = (size_t)(close - open - 1);
+		v = NULL;
+		if (kl < sizeof(key)) {
+			memcpy(key, open + 1, kl);
+			key[kl] = '\0';
+			v = json_object_get(w, key);
+		}
+		if (json_is_integer(v))
+			buf_printf(&b, "%lld", (long long)json_integer_value(v));
+		else if (json_is_number(v))
+			buf_printf(&b, "%.1f", json_number_value(v));
+		else
+			buf_add(&b, open, (size_t)(close - open + 1));
+		tpl = close + 1;
+	}
+	buf_addstr(&b, tpl);
+	tpl = arena_strdup(r->arena, b.data != NULL ? b.data : "");
+	buf_free(&b);
+	return tpl;
+}
+
+/* The parts of quote id, with their warnings in words. */
+static int
+quotes_parts(struct req *r, long long id, json_t **parts)
+{
+	const char	*p = quotes_ll(r, id);
+	json_t		*part, *w;
+	size_t		 i, k;
+
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], &p, parts,
+	    &r->err) != 0)
+		return r->err.code;
+	json_array_foreach(*parts, i, part)
+		json_array_foreach(json_object_get(part, "warnings"), k, w)
+			json_object_set_new(w, "text", json_string(
+			    quotes_warning_text(r, w)));
+	return 0;
+}
+
+/*
+ * The quote as its customer sees it: no paths, no staff notes, no other
+ * customer's anything; with the options to choose from.
+ */
+static json_t *
+quotes_public(struct req *r, const struct quotes_shop *s, json_t *q,
+    json_t *parts)
+{
+	static const char *const hidden[] = { "file_path", "file_sha256",
+	    "product_id", "override_unit_cents" };
+	json_t	*out, *ps, *part, *o;
+	size_t	 i, k;
+
+	ps = json_array();
+	json_array_foreach(parts, i, part) {
+		o = json_deep_copy(part);
+		for (k = 0; k < sizeof(hidden) / sizeof(hidden[0]); k++)
+			json_object_del(o, hidden[k]);
+		json_array_append_new(ps, o);
+	}
+	out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, "
+	    "s:o, s:{s:O, s:O, s:O, s:O, s:O}, s:{s:s, s:s, s:s}}",
+	    "number", json_object_get(q, "number"),
+	    "token", json_object_get(q, "token"),
+	    "status", json_object_get(q, "status"),
+	    "currency", json_object_get(q, "currency"),
+	    "valid_until", json_object_get(q, "valid_until"),
+	    "customer_kind", json_object_get(q, "customer_kind"),
+	    "review_required", json_object_get(q, "review_required"),
+	    "breakdown", json_object_get(q, "breakdown"),
+	    "created_at", json_object_get(q, "created_at"),
+	    "order", json_object_get(q, "order_number") != NULL &&
+	    !json_is_null(json_object_get(q, "order_number")) ?
+	    json_pack("{s:O, s:O}", "number", json_object_get(q,
+	    "order_number"), "status", json_object_get(q, "order_status")) :
+	    json_null(),
+	    "parts", ps,
+	    "options", "materials", s->materials, "qualities", s->qualities,
+	    "default_quality", json_object_get(s->row, "default_quality"),
+	    "default_infill_pct", json_object_get(s->row,
+	    "default_infill_pct"), "terms", json_object_get(s->row, "terms"),
+	    "links", "page", arena_printf(r->arena, "/q/%s", json_row_str(q,
+	    "token")), "pdf", arena_printf(r->arena,
+	    "/api/v1/public/quotes/%s/pdf", json_row_str(q, "token")),
+	    "self", arena_printf(r->arena, "/api/v1/public/quotes/%s",
+	    json_row_str(q, "token")));
+	return out;
+}
+
+static int
+quotes_by(struct req *r, int stmt, const char *key, json_t **q)
+{
+	if (db_one(r->db, r->arena, &quotes_stmts[stmt], &key, q,
+	    &r->err) != 0)
+		return r->err.code;
+	if (*q == NULL)
+		return err_set(&r->err, ERR_NOT_FOUND, "no such quote");
+	return 0;
+}
+
+/* Answers the public view of the quote with that token. */
+static int
+quotes_answer(struct req *r, int status, const char *token)
+{
+	struct quotes_shop	 s;
+	json_t			*q, *parts;
+
+	if (quotes_by(r, ST_BY_TOKEN, token, &q) != 0 ||
+	    quotes_parts(r, json_row_int(q, "id"), &parts) != 0 ||
+	    quotes_shop(r, &s) != 0)
+		return r->err.code;
+	req_json(r, status, quotes_public(r, &s, q, parts));
+	return 0;
+}
+
+static int
+quotes_public_show(struct req *r)
+{
+	return quotes_answer(r, 200, req_str(r, "token"));
+}
+
+/* ---- options ---- */
+
+/* The customer's choices for parts, checked against the shop. */
+struct quotes_opts {
+	const char	*material;
+	const char	*color;
+	const char	*quality;
+	double		 layer;
+	long long	 infill;
+	long long	 quantity;
+};
+
+/* A whole number in [lo, hi] from text; -1 when it is not one. */
+static long long
+quotes_int(const char *v, long long lo, long long hi)
+{
+	char		*end;
+	long long	 n;
+
+	if (v == NULL || *v == '\0')
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < lo || n > hi)
+		return -1;
+	return n;
+}
+
+/*
+ * Checks o (fields not given: NULL / -1 keep base's); errors are fields
+ * named under prefix.  Colours must be one the material comes in when
+ * the shop lists any for it.
+ */
+static void
+quotes_opts_check(struct req *r, const struct quotes_shop *s,
+    const char *prefix, struct quotes_opts *o)
+{
+	json_t	*mat, *c;
+	size_t	 i;
+	int	 found;
+
+	mat = quotes_material(s, o->material);
+	if (mat == NULL)
+		err_field(&r->err, arena_printf(r->arena, "%smaterial", prefix),
+		    "is not a material this shop prints");
+	o->layer = quotes_layer(s, o->quality);
+	if (o->layer <= 0)
+		err_field(&r->err, arena_printf(r->arena, "%squality", prefix),
+		    "is not one of the shop's quality presets");
+	if (o->infill < 0)
+		err_field(&r->err, arena_printf(r->arena, "%sinfill_pct",
+		    prefix), "must be a whole number from 0 to 100");
+	if (o->quantity < 0)
+		err_field(&r->err, arena_printf(r->arena, "%squantity", prefix),
+		    "must be a whole number from 1 to 10000");
+	if (mat == NULL || o->color == NULL)
+		return;
+	found = json_array_size(json_object_get(mat, "colors")) == 0 &&
+	    strlen(o->color) <= 100;
+	json_array_foreach(json_object_get(mat, "colors"), i, c)
+		if (strcmp(json_row_str(c, "name"), o->color) == 0)
+			found = 1;
+	if (!found)
+		err_field(&r->err, arena_printf(r->arena, "%scolor_name",
+		    prefix), "is not a colour this material comes in");
+}
+
+/* A form field as text (at most max bytes); NULL when not sent. */
+static const char *
+quotes_field(struct req *r, const struct form_part *parts, int n,
+    const char *name, size_t max)
+{
+	const struct form_part	*f = form_field(parts, n, name);
+
+	if (f == NULL)
+		return NULL;
+	if (f->len > max || memchr(f->data, '\0', f->len) != NULL) {
+		err_field(&r->err, name, "is longer than %zu bytes", max);
+		return NULL;
+	}
+	return str_trim(r->arena, arena_strndup(r->arena, f->data, f->len));
+}
+
+/* ---- a new quote ---- */
+
+static int
+quotes_store(struct req *r, const struct quotes_shop *s,
+    struct quotes_mesh *ms, size_t n, const struct quotes_opts *o,
+    long long *id)
+{
+	const char	*p[19], *number;
+	json_t		*row, *parts, *w;
+	size_t		 i;
+	int		 review = 0;
+
+	if (numbers_next(r->db, r->arena, NUMBERS_QUOTE, NULL, &number,
+	    &r->err) != 0)
+		return r->err.code;
+	p[0] = number;
+	p[1] = crypto_token(r->arena, QUOTES_TOKEN_BYTES);
+	p[2] = json_row_str(s->row, "currency");
+	p[3] = quotes_ll(r, json_row_int(s->row, "validity_days"));
+	p[4] = r->remote_addr;
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_INSERT], p, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	*id = json_row_int(row, "id");
+	for (i = 0; i < n; i++) {
+		w = arena_json(r->arena, quotes_warnings(s, &ms[i].st,
+		    &review));
+		p[0] = quotes_ll(r, *id);
+		p[1] = quotes_ll(r, (long long)i + 1);
+		p[2] = ms[i].file_name;
+		p[3] = ms[i].kind;
+		p[4] = ms[i].path;
+		p[5] = ms[i].sha;
+		p[6] = quotes_ll(r, (long long)ms[i].size);
+		p[7] = ms[i].name;
+		p[8] = arena_json_text(r->arena, arena_json(r->arena,
+		    quotes_mesh_json(&ms[i].st)));
+		p[9] = arena_json_text(r->arena, w);
+		p[10] = ms[i].slicer_seconds >= 0 ? quotes_ll(r,
+		    ms[i].slicer_seconds) : NULL;
+		p[11] = ms[i].slicer_seconds >= 0 ? quotes_num(r,
+		    ms[i].slicer_grams) : NULL;
+		p[12] = o->material;
+		p[13] = o->color;
+		p[14] = o->quality;
+		p[15] = quotes_num(r, o->layer);
+		p[16] = quotes_ll(r, o->infill);
+		p[17] = quotes_ll(r, o->quantity);
+		p[18] = ms[i].slicer_seconds >= 0 ? "slicer_file" : "estimate";
+		if (db_exec(r->db, r->arena, &quotes_stmts[ST_PART_INSERT], p,
+		    NULL, &r->err) != 0)
+			return r->err.code;
+	}
+	p[0] = quotes_ll(r, *id);
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], p, &parts,
+	    &r->err) != 0 || quotes_reprice(r, s, *id, parts, "consumer") != 0)
+		return r->err.code;
+	return req_audit(r, "create", "quote", quotes_ll(r, *id), NULL,
+	    arena_json(r->arena, json_pack("{s:s, s:I}", "number", number,
+	    "parts", (json_int_t)n)));
+}
+
+static int
+quotes_create(struct req *r)
+{
+	struct form_part	 fp[FORM_PARTS_MAX];
+	struct quotes_mesh	 ms[QUOTES_PARTS_MAX];
+	struct quotes_shop	 s;
+	struct quotes_opts	 o;
+	char			 why[256];
+	const char		*v;
+	json_t			*q;
+	size_t			 i, got, n = 0, files = 0;
+	long long		 id;
+	int			 k;
+
+	k = form_split(r->content_type, r->body, r->body_len, fp,
+	    FORM_PARTS_MAX, why, sizeof(why));
+	if (k < 0)
+		return err_set(&r->err, strncmp(why, "more than", 9) == 0 ?
+		    ERR_TOO_LARGE : ERR_BAD_REQUEST, "the upload form cannot "
+		    "be read: %s", why);
+	if (quotes_shop(r, &s) != 0)
+		return r->err.code;
+	memset(&o, 0, sizeof(o));
+	o.material = quotes_field(r, fp, k, "material", 20);
+	if (o.material == NULL)
+		o.material = json_row_str(json_array_get(s.materials, 0),
+		    "material");
+	o.color = quotes_field(r, fp, k, "color_name", 100);
+	if (o.color != NULL && *o.color == '\0')
+		o.color = NULL;
+	o.quality = quotes_field(r, fp, k, "quality", 40);
+	if (o.quality == NULL)
+		o.quality = json_row_str(s.row, "default_quality");
+	v = quotes_field(r, fp, k, "infill_pct", 8);
+	o.infill = v == NULL ? json_row_int(s.row, "default_infill_pct") :
+	    quotes_int(v, 0, 100);
+	v = quotes_field(r, fp, k, "quantity", 8);
+	o.quantity = v == NULL ? 1 : quotes_int(v, 1, 10000);
+	quotes_opts_check(r, &s, "", &o);
+	for (i = 0; i < (size_t)k; i++) {
+		if (strcmp(fp[i].name, "file") != 0)
+			continue;
+		if (!fp[i].has_filename || fp[i].filename[0] == '\0' ||
+		    strchr(fp[i].filename, '/') != NULL ||
+		    strchr(fp[i].filename, '\\') != NULL)
+			err_field(&r->err, "file", "each file needs a plain "
+			    "file name");
+		files++;
+	}
+	if (files == 0)
+		err_field(&r->err, "file", "upload at least one STL, 3MF or "
+		    "OBJ file");
+	if (files > QUOTES_FILES_MAX)
+		return err_set(&r->err, ERR_TOO_LARGE, "at most %d files in "
+		    "one quote", QUOTES_FILES_MAX);
+	if (r->err.code != ERR_OK)
+		return req_invalid(r, "quote");
+	/* measure everything before the database is asked for anything */
+	for (i = 0; i < (size_t)k; i++) {
+		if (strcmp(fp[i].name, "file") != 0)
+			continue;
+		if (quotes_measure(r, &fp[i], ms + n, QUOTES_PARTS_MAX - n,
+		    &got) != 0)
+			return r->err.code;
+		if (quotes_keep(r, &fp[i], ms + n, got) != 0)
+			return r->err.code;
+		n += got;
+		if (n == QUOTES_PARTS_MAX && i + 1 < (size_t)k)
+			return err_set(&r->err, ERR_TOO_LARGE, "a quote holds "
+			    "at most %d parts", QUOTES_PARTS_MAX);
+	}
+	if (quotes_store(r, &s, ms, n, &o, &id) != 0 ||
+	    quotes_by(r, ST_BY_ID, quotes_ll(r, id), &q) != 0)
+		return r->err.code;
+	req_header(r, "Location", arena_printf(r->arena,
+	    "/api/v1/public/quotes/%s", json_row_str(q, "token")));
+	return quotes_answer(r, 201, json_row_str(q, "token"));
+}
+
+/* ---- changing a quote ---- */
+
+/* Locks the quote with that token (or id); *q gets it as it is now. */
+static int
+quotes_lock(struct req *r, int by, const char *key, json_t **q)
+{
+	const char	*p;
+
+	if (quotes_by(r, by, key, q) != 0)
+		return r->err.code;
+	p = quotes_ll(r, json_row_int(*q, "id"));
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_LOCK], &p, NULL,
+	    &r->err) != 0)
+		return r->err.code;
+	/* read again under the lock: a concurrent change is seen */
+	return quotes_by(r, ST_BY_ID, p, q);
+}
+
+/* 409 unless the quote is still open to changes. */
+static int
+quotes_open(struct req *r, json_t *q)
+{
+	const char	*st = json_row_str(q, "status");
+
+	if (strcmp(st, "draft") == 0 || strcmp(st, "sent") == 0)
+		return 0;
+	if (strcmp(st, "expired") == 0)
+		return err_set(&r->err, ERR_CONFLICT, "quote %s expired on %s; "
+		    "ask for a new one", json_row_str(q, "number"),
+		    json_row_str(q, "valid_until"));
+	return err_set(&r->err, ERR_CONFLICT, "quote %s is %s and no longer "
+	    "changes", json_row_str(q, "number"), st);
+}
+
+/* Applies o's given fields to part, as text or numbers. */
+static void
+quotes_opts_apply(json_t *part, const struct quotes_opts *o)
+{
+	double	layer = json_row_num(part, "layer_mm");
+	long	infill = (long)json_row_int(part, "infill_pct");
+
+	if (o->material != NULL)
+		json_object_set_new(part, "material", json_string(o->material));
+	if (o->color != NULL)
+		json_object_set_new(part, "color_name", *o->color == '\0' ?
+		    json_null() : json_string(o->color));
+	if (o->quality != NULL) {
+		json_object_set_new(part, "quality", json_string(o->quality));
+		json_object_set_new(part, "layer_mm", json_real(o->layer));
+	}
+	if (o->infill >= 0)
+		json_object_set_new(part, "infill_pct", json_integer(o->infill));
+	if (o->quantity >= 0)
+		json_object_set_new(part, "quantity",
+		    json_integer(o->quantity));
+	/* the slicer's figures hold for its own layers and infill only */
+	if (json_row_num(part, "layer_mm") != layer ||
+	    json_row_int(part, "infill_pct") != infill)
+		json_object_set_new(part, "method", json_string("estimate"));
+}
+
+/* Options of a JSON object (missing: keep); errors under prefix. */
+static void
+quotes_opts_json(struct req *r, const struct quotes_shop *s, json_t *in,
+    json_t *part, const char *prefix, struct quotes_opts *o)
+{
+	struct quotes_opts	 chk;
+	json_t			*v;
+
+	memset(o, 0, sizeof(*o));
+	o->material = json_string_value(json_object_get(in, "material"));
+	v = json_object_get(in, "color_name");
+	o->color = json_is_null(v) ? "" : json_string_value(v);
+	o->quality = json_string_value(json_object_get(in, "quality"));
+	v = json_object_get(in, "infill_pct");
+	o->infill = v == NULL ? -1 : json_is_integer(v) &&
+	    json_integer_value(v) >= 0 && json_integer_value(v) <= 100 ?
+	    json_integer_value(v) : -2;
+	v = json_object_get(in, "quantity");
+	o->quantity = v == NULL ? -1 : json_is_integer(v) &&
+	    json_integer_value(v) >= 1 && json_integer_value(v) <= 10000 ?
+	    json_integer_value(v) : -2;
+	/* check what the part would become */
+	chk.material = o->material != NULL ? o->material : json_row_str(part,
+	    "material");
+	chk.color = o->color != NULL ? (*o->color != '\0' ? o->color : NULL) :
+	    o->material != NULL ? NULL : json_row_str(part, "color_name");
+	chk.quality = o->quality != NULL ? o->quality : json_row_str(part,
+	    "quality");
+	chk.infill = o->infill == -1 ? 0 : o->infill;
+	chk.quantity = o->quantity == -1 ? 1 : o->quantity;
+	quotes_opts_check(r, s, prefix, &chk);
+	o->layer = chk.layer;
+	/* another material drops a colour it does not come in */
+	if (o->material != NULL && o->color == NULL)
+		o->color = "";
+}
+
+static int
+quotes_options(struct req *r)
+{
+	struct quotes_shop	 s;
+	struct quotes_opts	 all, one;
+	json_t			*q, *parts, *part, *given, *g;
+	const char		*kind;
+	size_t			 i, k;
+	int			 found;
+
+	if (quotes_lock(r, ST_BY_TOKEN, req_str(r, "token"), &q) != 0 ||
+	    quotes_open(r, q) != 0 || quotes_shop(r, &s) != 0)
+		return r->err.code;
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], (const char *[]){
+	    quotes_ll(r, json_row_int(q, "id")) }, &parts, &r->err) != 0)
+		return r->err.code;
+	given = json_object_get(r->input, "parts");
+	if (given != NULL && !json_is_array(given))
+		err_field(&r->err, "parts", "must be a list of {id, ...}");
+	json_array_foreach(parts, i, part) {
+		quotes_opts_json(r, &s, r->input, part, "", &all);
+		quotes_opts_apply(part, &all);
+	}
+	json_array_foreach(given, k, g) {
+		found = 0;
+		json_array_foreach(parts, i, part) {
+			if (json_row_int(part, "id") != json_row_int(g, "id"))
+				continue;
+			found = 1;
+			quotes_opts_json(r, &s, g, part, arena_printf(r->arena,
+			    "parts[%zu].", k), &one);
+			quotes_opts_apply(part, &one);
+		}
+		if (!found)
+			err_field(&r->err, arena_printf(r->arena, "parts[%zu].id",
+			    k), "is not a part of this quote");
+	}
+	if (r->err.code != ERR_OK)
+		return req_invalid(r, "options");
+	kind = req_str(r, "customer_kind") != NULL ? req_str(r,
+	    "customer_kind") : json_row_str(q, "customer_kind");
+	if (quotes_reprice(r, &s, json_row_int(q, "id"), parts, kind) != 0 ||
+	    req_audit(r, "options", "quote", quotes_ll(r, json_row_int(q,
+	    "id")), NULL, r->input) != 0)
+		return r->err.code;
+	return quotes_answer(r, 200, req_str(r, "token"));
+}
+
+/* ---- acceptance and conversion ---- */
+
+/* The one-off product of a part: its plate is the uploaded file. */
+static int
+quotes_product(struct req *r, json_t *q, json_t *part, long long *pid)
+{
+	const char	*p[10];
+	json_t		*row, *mesh;
+	long long	 plate;
+	int		 d;
+
+	p[0] = arena_printf(r->arena, "%s-%lld", json_row_str(q, "number"),
+	    (long long)json_row_int(part, "position"));
+	p[1] = arena_printf(r->arena, "%.160s (%s)", json_row_str(part, "name"),
+	    json_row_str(q, "number"));
+	p[2] = arena_printf(r->arena, "%s, %s, %s, %lld %% infill; from "
+	    "quote %s", json_row_str(part, "material"), json_row_str(part,
+	    "color_name") != NULL ? json_row_str(part, "color_name") :
+	    "any colour", json_row_str(part, "quality"), (long long)
+	    json_row_int(part, "infill_pct"), json_row_str(q, "number"));
+	p[3] = quotes_ll(r, json_row_int(json_object_get(part, "price"),
+	    "unit_gross_cents"));
+	p[4] = quotes_ll(r, 0);
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_PRODUCT], p, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	*pid = json_row_int(row, "id");
+	mesh = json_object_get(part, "mesh");
+	p[0] = quotes_ll(r, *pid);
+	p[1] = json_row_str(part, "name");
+	p[2] = json_row_str(part, "file_name");
+	p[3] = json_row_str(part, "file_path");
+	p[4] = json_row_str(part, "file_sha256");
+	p[5] = quotes_ll(r, json_row_int(part, "file_size"));
+	p[6] = quotes_ll(r, llround(json_row_num(part, "minutes") * 60));
+	for (d = 0; d < 3; d++)
+		p[7 + d] = arena_printf(r->arena, "%.1f", fmin(10000,
+		    json_number_value(json_array_get(json_object_get(mesh,
+		    "max"), (size_t)d)) - json_number_value(json_array_get(
+		    json_object_get(mesh, "min"), (size_t)d))));
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_PLATE], p, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	plate = json_row_int(row, "id");
+	p[0] = quotes_ll(r, plate);
+	p[1] = json_row_str(part, "material");
+	p[2] = json_row_str(part, "color_name");
+	p[3] = quotes_num(r, json_row_num(part, "grams"));
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_SLOT], p, NULL,
+	    &r->err) != 0)
+		return r->err.code;
+	p[0] = quotes_ll(r, json_row_int(part, "id"));
+	p[1] = quotes_ll(r, *pid);
+	return db_exec(r->db, r->arena, &quotes_stmts[ST_PART_PRODUCT], p,
+	    NULL, &r->err);
+}
+
+/*
+ * Turns accepted quote q into a confirmed sales order with its products;
+ * the order's totals must be the quote's.
+ */
+static int
+quotes_convert_do(struct req *r, json_t *q)
+{
+	json_t		*parts, *part, *in, *lines, *row, *bd;
+	const char	*p[2];
+	long long	 pid, oid;
+	size_t		 i;
+
+	p[0] = quotes_ll(r, json_row_int(q, "id"));
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], p, &parts,
+	    &r->err) != 0)
+		return r->err.code;
+	lines = json_array();
+	in = arena_json(r->arena, json_pack("{s:I, s:s, s:O, s:b, s:o}",
+	    "customer_id", (json_int_t)json_row_int(q, "customer_id"),
+	    "source", "quote", "external_id", json_object_get(q, "number"),
+	    "prices_include_vat", 0, "lines", lines));
+	json_array_foreach(parts, i, part) {
+		if (quotes_product(r, q, part, &pid) != 0)
+			return r->err.code;
+		json_array_append_new(lines, json_pack("{s:I, s:I, s:I, s:I, "
+		    "s:s}", "product_id", (json_int_t)pid, "quantity",
+		    (json_int_t)json_row_int(part, "quantity"),
+		    "unit_price_cents", (json_int_t)json_row_int(part,
+		    "unit_cents"), "discount_bp", (json_int_t)json_row_int(
+		    json_object_get(part, "price"), "discount_bp"), "vat_rate",
+		    "standard"));
+	}
+	bd = json_object_get(q, "breakdown");
+	if (json_row_int(bd, "minimum_cents") > 0)
+		json_array_append_new(lines, json_pack("{s:s, s:i, s:I, s:s}",
+		    "description", req_t(r, "quote_minimum_line"), "quantity",
+		    1, "unit_price_cents", (json_int_t)json_row_int(bd,
+		    "minimum_cents"), "vat_rate", "standard"));
+	if (orders_make(r, in, &oid) != 0 || orders_confirm(r, oid) != 0)
+		return r->err.code;
+	p[0] = quotes_ll(r, oid);
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_ORDER_GROSS], p, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (row == NULL || json_row_int(row, "gross_cents") !=
+	    json_row_int(q, "gross_cents"))
+		return err_set(&r->err, ERR_INTERNAL, "the order of quote %s "
+		    "would not add up to the quote's total",
+		    json_row_str(q, "number"));
+	p[0] = quotes_ll(r, json_row_int(q, "id"));
+	p[1] = quotes_ll(r, oid);
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_CONVERTED], p, NULL,
+	    &r->err) != 0)
+		return r->err.code;
+	req_publish(r, "quotes", json_pack("{s:s, s:I, s:I}", "event",
+	    "converted", "id", (json_int_t)json_row_int(q, "id"), "order_id",
+	    (json_int_t)oid));
+	return req_audit(r, "convert", "quote", p[0], NULL, arena_json(
+	    r->arena, json_pack("{s:I}", "sales_order_id", (json_int_t)oid)));
+}
+
+/* The contact fields acceptance takes, as given. */
+static const char *const quotes_contact_fields[] = { "name", "email",
+    "phone", "billing_street", "billing_postal_code", "billing_city",
+    "billing_country", "shipping_street", "shipping_postal_code",
+    "shipping_city", "shipping_country", "vat_id" };
+#define NCONTACT \
+	(sizeof(quotes_contact_fields) / sizeof(quotes_contact_fields[0]))
+
+static int
+quotes_accept(struct req *r)
+{
+	json_t		*q, *cust, *contact;
+	const char	*p[3], *st, *email;
+	size_t		 i;
+	long long	 cid;
+
+	if (quotes_lock(r, ST_BY_TOKEN, req_str(r, "token"), &q) != 0)
+		return r->err.code;
+	st = json_row_str(q, "status");
+	/* a second click: the same answer, nothing made twice */
+	if (strcmp(st, "accepted") == 0 || strcmp(st, "converted") == 0)
+		return quotes_answer(r, 200, req_str(r, "token"));
+	if (quotes_open(r, q) != 0)
+		return r->err.code;
+	if (!req_bool(r, "accept_terms", 0))
+		err_field(&r->err, "accept_terms", "must be true: the customer "
+		    "accepts the quote and its terms");
+	email = req_str(r, "email");
+	if (email == NULL)
+		err_field(&r->err, "email", "is required: the order's status "
+		    "is sent there");
+	if (req_str(r, "billing_street") == NULL ||
+	    req_str(r, "billing_postal_code") == NULL ||
+	    req_str(r, "billing_city") == NULL ||
+	    req_str(r, "billing_country") == NULL)
+		err_field(&r->err, "billing_street", "the billing address "
+		    "(street, postal code, city, country) is required");
+	if (r->err.code != ERR_OK)
+		return req_invalid(r, "acceptance");
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_CUSTOMER_BY_EMAIL],
+	    &email, &cust, &r->err) != 0)
+		return r->err.code;
+	/* a new customer is checked as the customers API checks one */
+	if (cust == NULL && customers_make_from(r, "quote", &cust) != 0)
+		return r->err.code;
+	cid = json_row_int(cust, "id");
+	contact = arena_json(r->arena, json_object());
+	for (i = 0; i < NCONTACT; i++)
+		if (req_str(r, quotes_contact_fields[i]) != NULL)
+			json_object_set_new(contact, quotes_contact_fields[i],
+			    json_string(req_str(r, quotes_contact_fields[i])));
+	p[0] = quotes_ll(r, json_row_int(q, "id"));
+	p[1] = arena_json_text(r->arena, contact);
+	p[2] = quotes_ll(r, cid);
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_ACCEPT], p, NULL,
+	    &r->err) != 0 || req_audit(r, "accept", "quote", p[0], NULL,
+	    contact) != 0)
+		return r->err.code;
+	if (!json_is_true(json_object_get(q, "review_required"))) {
+		if (quotes_by(r, ST_BY_ID, p[0], &q) != 0 ||
+		    quotes_convert_do(r, q) != 0)
+			return r->err.code;
+	}
+	return quotes_answer(r, 200, req_str(r, "token"));
+}
+
+/* ---- staff ---- */
+
+static int
+quotes_list(struct req *r)
+{
+	const char	*p[4];
+	json_t		*rows;
+
+	p[0] = req_str(r, "status");
+	p[1] = req_has(r, "review") ? (req_bool(r, "review", 0) ? "true" :
+	    "false") : NULL;
+	p[2] = quotes_ll(r, req_int(r, "limit", 50));
+	p[3] = quotes_ll(r, req_int(r, "offset", 0));
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_LIST], p, &rows,
+	    &r->err) != 0)
+		return r->err.code;
+	req_json(r, 200, json_pack("{s:O}", "items", rows));
+	return 0;
+}
+
+/* The whole quote as staff see it: contact, files, overrides. */
+static int
+quotes_staff(struct req *r, int status, long long id)
+{
+	json_t	*q, *parts;
+
+	if (quotes_by(r, ST_BY_ID, quotes_ll(r, id), &q) != 0 ||
+	    quotes_parts(r, id, &parts) != 0)
+		return r->err.code;
+	json_object_set(q, "parts", parts);
+	req_json(r, status, json_incref(q));
+	return 0;
+}
+
+static int
+quotes_show(struct req *r)
+{
+	return quotes_staff(r, 200, req_int(r, "id", 0));
+}
+
+static int
+quotes_update(struct req *r)
+{
+	struct quotes_shop	 s;
+	json_t			*q, *parts, *part, *g, *v;
+	const char		*p[6], *st, *to;
+	size_t			 i, k;
+	int			 found;
+
+	if (quotes_lock(r, ST_BY_ID, quotes_ll(r, req_int(r, "id", 0)),
+	    &q) != 0 || quotes_shop(r, &s) != 0)
+		return r->err.code;
+	st = json_row_str(q, "status");
+	to = req_str(r, "status");
+	if (to != NULL && strcmp(to, st) != 0 && ((strcmp(to, "sent") == 0 &&
+	    strcmp(st, "draft") != 0) || (strcmp(to, "rejected") == 0 &&
+	    strcmp(st, "draft") != 0 && strcmp(st, "sent") != 0 &&
+	    strcmp(st, "accepted") != 0)))
+		return err_set(&r->err, ERR_CONFLICT, "a %s quote cannot "
+		    "become %s", st, to);
+	if (req_has(r, "parts") && quotes_open(r, q) != 0 &&
+	    strcmp(st, "accepted") != 0)
+		return r->err.code;
+	err_clear(&r->err);
+	p[0] = quotes_ll(r, json_row_int(q, "id"));
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], p, &parts,
+	    &r->err) != 0)
+		return r->err.code;
+	json_array_foreach(json_object_get(r->input, "parts"), k, g) {
+		found = 0;
+		v = json_object_get(g, "override_unit_cents");
+		json_array_foreach(parts, i, part)
+			if (json_row_int(part, "id") == json_row_int(g, "id")) {
+				found = 1;
+				json_object_set(part, "override_unit_cents",
+				    v != NULL ? v : json_null());
+			}
+		if (!found)
+			err_field(&r->err, arena_printf(r->arena,
+			    "parts[%zu].id", k), "is not a part of this quote");
+		if (v != NULL && !json_is_null(v) && (!json_is_integer(v) ||
+		    json_integer_value(v) < 0 || json_integer_value(v) >
+		    100000000000LL))
+			err_field(&r->err, arena_printf(r->arena,
+			    "parts[%zu].override_unit_cents", k), "must be a "
+			    "price in cents or null");
+	}
+	if (json_object_get(r->input, "parts") != NULL &&
+	    !json_is_array(json_object_get(r->input, "parts")))
+		err_field(&r->err, "parts", "must be a list of {id, "
+		    "override_unit_cents}");
+	if (r->err.code != ERR_OK)
+		return req_invalid(r, "quote");
+	p[1] = to;
+	p[2] = req_has(r, "note") ? "true" : "false";
+	p[3] = req_str(r, "note");
+	p[4] = req_str(r, "valid_until");
+	p[5] = req_has(r, "review_required") ? (req_bool(r, "review_required",
+	    0) ? "true" : "false") : NULL;
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_SET], p, NULL,
+	    &r->err) != 0)
+		return r->err.code;
+	if (json_object_get(r->input, "parts") != NULL &&
+	    quotes_reprice(r, &s, json_row_int(q, "id"), parts,
+	    json_row_str(q, "customer_kind")) != 0)
+		return r->err.code;
+	if (req_audit(r, "update", "quote", p[0], NULL, r->input) != 0)
+		return r->err.code;
+	return quotes_staff(r, 200, json_row_int(q, "id"));
+}
+
+static int
+quotes_convert(struct req *r)
+{
+	json_t	*q;
+
+	if (quotes_lock(r, ST_BY_ID, quotes_ll(r, req_int(r, "id", 0)),
+	    &q) != 0)
+		return r->err.code;
+	if (strcmp(json_row_str(q, "status"), "accepted") != 0)
+		return err_set(&r->err, ERR_CONFLICT, "only an accepted quote "
+		    "is converted; quote %s is %s", json_row_str(q, "number"),
+		    json_row_str(q, "status"));
+	if (quotes_convert_do(r, q) != 0)
+		return r->err.code;
+	return quotes_staff(r, 200, json_row_int(q, "id"));
+}
+
+/* ---- routes ---- */
+
+#define TOKEN_PARAM	{ "token", IN_PATH, P_STR, 1, 32, 64, NULL }
+#define OPTION_PARAMS \
+	{ "material", IN_BODY, P_ANY, 0, 0, 0, NULL }, \
+	{ "color_name", IN_BODY, P_ANY, 0, 0, 0, NULL }, \
+	{ "quality", IN_BODY, P_ANY, 0, 0, 0, NULL }, \
+	{ "infill_pct", IN_BODY, P_ANY, 0, 0, 0, NULL }, \
+	{ "quantity", IN_BODY, P_ANY, 0, 0, 0, NULL }
+
+static const struct param token_params[] = {
+	TOKEN_PARAM,
+	PARAM_END,
+};
+static const struct param options_params[] = {
+	TOKEN_PARAM,
+	OPTION_PARAMS,
+	{ "customer_kind", IN_BODY, P_ENUM, 0, 0, 0, "consumer|business" },
+	{ "parts", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	PARAM_END,
+};
+static const struct param accept_params[] = {
+	TOKEN_PARAM,
+	{ "accept_terms", IN_BODY, P_BOOL, 1, 0, 0, NULL },
+	{ "name", IN_BODY, P_STR, 1, 1, 200, NULL },
+	{ "email", IN_BODY, P_STR, 1, 3, 254, NULL },
+	{ "phone", IN_BODY, P_STR, 0, 0, 40, NULL },
+	{ "billing_street", IN_BODY, P_STR, 0, 0, 200, NULL },
+	{ "billing_postal_code", IN_BODY, P_STR, 0, 0, 16, NULL },
+	{ "billing_city", IN_BODY, P_STR, 0, 0, 100, NULL },
+	{ "billing_country", IN_BODY, P_STR, 0, 0, 2, NULL },
+	{ "shipping_street", IN_BODY, P_STR, 0, 0, 200, NULL },
+	{ "shipping_postal_code", IN_BODY, P_STR, 0, 0, 16, NULL },
+	{ "shipping_city", IN_BODY, P_STR, 0, 0, 100, NULL },
+	{ "shipping_country", IN_BODY, P_STR, 0, 0, 2, NULL },
+	{ "vat_id", IN_BODY, P_STR, 0, 0, 20, NULL },
+	PARAM_END,
+};
+static const struct param list_params[] = {
+	{ "status", IN_QUERY, P_ENUM, 0, 0, 0,
+	    "draft|sent|accepted|converted|expired|rejected" },
+	{ "review", IN_QUERY, P_BOOL, 0, 0, 0, NULL },
+	PARAM_PAGE,
+	PARAM_END,
+};
+static const struct param update_params[] = {
+	PARAM_ID,
+	{ "status", IN_BODY, P_ENUM, 0, 0, 0, "sent|rejected" },
+	{ "note", IN_BODY, P_STR, 0, 0, 2000, NULL },
+	{ "valid_until", IN_BODY, P_STR, 0, 10, 10, NULL },
+	{ "review_required", IN_BODY, P_BOOL, 0, 0, 0, NULL },
+	{ "parts", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	PARAM_END,
+};
+
+#define STAFF	(ROLE_OWNER | ROLE_STAFF)
+
+static const struct route quotes_routes[] = {
+	{ "POST", "/api/v1/quotes", quotes_create, ROLE_PUBLIC | ROLE_ANY,
+	    ROUTE_RAW | ROUTE_UPLOAD, NULL, NULL },
+	{ "GET", "/api/v1/public/quotes/{token}", quotes_public_show,
+	    ROLE_PUBLIC | ROLE_ANY, 0, token_params, NULL },
+	{ "PUT", "/api/v1/public/quotes/{token}/options", quotes_options,
+	    ROLE_PUBLIC | ROLE_ANY, 0, options_params, NULL },
+	{ "POST", "/api/v1/public/quotes/{token}/accept", quotes_accept,
+	    ROLE_PUBLIC | ROLE_ANY, 0, accept_params, NULL },
+	{ "GET", "/api/v1/quotes", quotes_list, STAFF, 0, list_params, NULL },
+	{ "GET", "/api/v1/quotes/{id}", quotes_show, STAFF, 0, params_id,
+	    NULL },
+	{ "PATCH", "/api/v1/quotes/{id}", quotes_update, STAFF, 0,
+	    update_params, NULL },
+	{ "POST", "/api/v1/quotes/{id}/convert", quotes_convert, STAFF, 0,
+	    params_id, NULL },
+};
+
+const struct resource quotes_resource = {
+	"quotes", quotes_routes,
+	sizeof(quotes_routes) / sizeof(quotes_routes[0]),
+	quotes_stmts, sizeof(quotes_stmts) / sizeof(quotes_stmts[0]),
+};

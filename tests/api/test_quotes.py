@@ -1,0 +1,362 @@
+"""Instant quotes: a customer uploads meshes without logging in, gets a
+price whose lines add up to the total, changes options without uploading
+again and accepts; the quote becomes a confirmed sales order with one-off
+products, production orders and print jobs.  The token is the only key.
+
+Meshes are made here: binary and ASCII STL boxes, an open box, 3MF files
+with two objects, a transform and inch units."""
+import io
+import math
+import re
+import secrets
+import struct
+import zipfile
+
+import pytest
+
+T = secrets.token_hex(3)
+
+
+# ---- meshes ----
+
+def box_triangles(x, y, z, ox=0.0, oy=0.0, oz=0.0, open_top=False):
+    """12 outward-facing triangles of an x*y*z box (10 without its top)."""
+    v = [(ox + a * x, oy + b * y, oz + c * z) for a in (0, 1) for b in (0, 1) for c in (0, 1)]
+    # corners: index = a*4 + b*2 + c
+    quads = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+    tris = []
+    for q in quads:
+        if open_top and q == (1, 5, 7, 3):
+            continue
+        tris.append((v[q[0]], v[q[1]], v[q[2]]))
+        tris.append((v[q[0]], v[q[2]], v[q[3]]))
+    return tris
+
+
+def stl_binary(tris):
+    out = bytearray(b"solid but really binary".ljust(80, b" "))
+    out += struct.pack("<I", len(tris))
+    for t in tris:
+        out += struct.pack("<3f", 0, 0, 0)
+        for p in t:
+            out += struct.pack("<3f", *p)
+        out += b"\0\0"
+    return bytes(out)
+
+
+def stl_ascii(tris):
+    lines = ["solid part"]
+    for t in tris:
+        lines += ["facet normal 0 0 0", " outer loop"]
+        lines += ["  vertex %g %g %g" % p for p in t]
+        lines += [" endloop", "endfacet"]
+    lines.append("endsolid part")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def model3mf(objects, items, unit="millimeter"):
+    """A 3MF: objects {id: (name, triangles)}, items [(objectid, transform or None)]."""
+    xml = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<model unit="%s" xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02">' % unit,
+           "<resources>"]
+    for oid, (name, tris) in objects.items():
+        verts, index, faces = [], {}, []
+        for t in tris:
+            f = []
+            for p in t:
+                if p not in index:
+                    index[p] = len(verts)
+                    verts.append(p)
+                f.append(index[p])
+            faces.append(f)
+        xml.append('<object id="%d" name="%s" type="model"><mesh><vertices>' % (oid, name))
+        xml += ['<vertex x="%g" y="%g" z="%g"/>' % p for p in verts]
+        xml.append("</vertices><triangles>")
+        xml += ['<triangle v1="%d" v2="%d" v3="%d"/>' % tuple(f) for f in faces]
+        xml.append("</triangles></mesh></object>")
+    xml.append("</resources><build>")
+    for oid, tr in items:
+        xml.append('<item objectid="%d"%s/>' % (oid, ' transform="%s"' % tr if tr else ""))
+    xml.append("</build></model>")
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns='
+                   '"http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Target="/3D/3dmodel.model" Id="r0" Type='
+                   '"http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/>'
+                   '</Relationships>')
+        z.writestr("3D/3dmodel.model", "\n".join(xml))
+    return b.getvalue()
+
+
+# ---- helpers ----
+
+def upload(api, files, **options):
+    """POST /api/v1/quotes with files [(name, bytes)] and options; no login."""
+    return api.post("/api/v1/quotes", files=[("file", (n, d, "application/octet-stream"))
+                                             for n, d in files],
+                    data={k: str(v) for k, v in options.items()})
+
+
+def quote(api, files, **options):
+    r = upload(api, files, **options)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def adds_up(q):
+    """Every line of the breakdown and of each part adds up to the cent."""
+    b = q["breakdown"]
+    assert (b["material_cents"] + b["machine_cents"] + b["labour_cents"] + b["setup_cents"] +
+            b["overhead_cents"] + b["margin_cents"] - b["discount_cents"] +
+            b["minimum_cents"]) == b["net_cents"], b
+    assert b["net_cents"] + b["vat_cents"] == b["gross_cents"], b
+    assert b["vat_cents"] == (b["net_cents"] * b["vat_bp"] + 5000) // 10000
+    total = 0
+    for p in q["parts"]:
+        pr = p["price"]
+        assert (pr["material_cents"] + pr["machine_cents"] + pr["labour_cents"] +
+                pr["setup_cents"] + pr["overhead_cents"] + pr["margin_cents"] -
+                pr["discount_cents"]) == pr["amount_cents"], pr
+        assert pr["unit_cents"] * p["quantity"] - pr["discount_cents"] == pr["amount_cents"]
+        total += pr["amount_cents"]
+    assert total + b["minimum_cents"] == b["net_cents"]
+
+
+def customer(tag):
+    return {"accept_terms": True, "name": f"Quote Customer {tag}",
+            "email": f"quote-{tag}@example.org", "billing_street": "Hauptstr. 1",
+            "billing_postal_code": "10115", "billing_city": "Berlin", "billing_country": "DE"}
+
+
+@pytest.fixture(scope="module")
+def h(owner_token):
+    return {"Authorization": f"Bearer {owner_token}"}
+
+
+@pytest.fixture(scope="module")
+def shop(server):
+    """Labour has a rate, so every line of the breakdown is there."""
+    server.psql("UPDATE business_settings SET labour_rate_cents = 3000, overhead_bp = 1000, "
+                "target_margin_bp = 3000")
+    return server
+
+
+# ---- tests ----
+
+def test_an_upload_is_measured_priced_and_its_lines_add_up(api, shop):
+    q = quote(api, [(f"cube-{T}.stl", stl_binary(box_triangles(20, 20, 20)))],
+              material="PLA", quality="standard", infill_pct=20, quantity=3)
+    assert re.fullmatch(r"Q-\d{4}-\d{5}", q["number"]), q["number"]
+    assert len(q["token"]) >= 40 and q["status"] == "draft"
+    part, = q["parts"]
+    assert part["file_kind"] == "stl" and part["name"] == f"cube-{T}.stl"
+    assert part["mesh"]["triangles"] == 12 and part["mesh"]["watertight"] is True
+    assert abs(part["mesh"]["volume_mm3"] - 8000) < 1e-3
+    assert abs(part["mesh"]["area_mm2"] - 2400) < 1e-3
+    assert part["warnings"] == [] and q["review_required"] is False
+    # a 20 mm cube of PLA weighs at most its solid 9.92 g and not nothing
+    assert 1.0 < part["grams"] <= 8000 * 1.24 / 1000 + 1e-6
+    assert part["minutes"] > 0 and part["method"] == "estimate"
+    assert part["quantity"] == 3 and part["infill_pct"] == 20
+    adds_up(q)
+    # no paths or hashes go out to the public
+    assert "file_path" not in part and "file_sha256" not in part
+    assert q["links"]["page"] == f"/q/{q['token']}"
+    # the public GET answers the same quote
+    r = api.get(f"/api/v1/public/quotes/{q['token']}")
+    assert r.status_code == 200 and r.json()["breakdown"] == q["breakdown"]
+
+
+def test_ascii_stl_and_binary_stl_of_one_mesh_price_alike(api, shop):
+    tris = box_triangles(30, 10, 5)
+    a = quote(api, [("a.stl", stl_ascii(tris))])
+    b = quote(api, [("b.stl", stl_binary(tris))])
+    assert a["parts"][0]["mesh"]["volume_mm3"] == pytest.approx(1500)
+    assert a["parts"][0]["grams"] == b["parts"][0]["grams"]
+    assert a["breakdown"]["gross_cents"] == b["breakdown"]["gross_cents"]
+    # numbers are handed out without gaps
+    na, nb = int(a["number"][-5:]), int(b["number"][-5:])
+    assert nb == na + 1
+
+
+def test_a_3mf_with_two_objects_a_transform_and_inches_gives_two_parts(api, shop):
+    cube = box_triangles(1, 1, 1)
+    data = model3mf({1: ("Small", cube), 2: ("Big", cube)},
+                    [(1, None), (2, "2 0 0 0 2 0 0 0 2 10 0 0")], unit="inch")
+    q = quote(api, [(f"pair-{T}.3mf", data)])
+    small, big = q["parts"]
+    assert (small["name"], big["name"]) == ("Small", "Big")
+    inch3 = 25.4 ** 3
+    assert small["mesh"]["volume_mm3"] == pytest.approx(inch3, rel=1e-6)
+    assert big["mesh"]["volume_mm3"] == pytest.approx(8 * inch3, rel=1e-6)
+    assert big["grams"] > small["grams"] and small["file_kind"] == "3mf"
+    adds_up(q)
+
+
+def test_options_change_the_price_without_uploading_again(api, shop):
+    q = quote(api, [("bracket.stl", stl_binary(box_triangles(40, 30, 10)))], infill_pct=15)
+    part = q["parts"][0]
+    r = api.put(f"/api/v1/public/quotes/{q['token']}/options", json={"infill_pct": 100})
+    assert r.status_code == 200, r.text
+    q2 = r.json()
+    p2 = q2["parts"][0]
+    assert p2["id"] == part["id"] and p2["infill_pct"] == 100
+    assert p2["grams"] > part["grams"]
+    assert q2["breakdown"]["gross_cents"] > q["breakdown"]["gross_cents"]
+    adds_up(q2)
+    # ten pieces reach the first quantity tier: a discount appears
+    r = api.put(f"/api/v1/public/quotes/{q['token']}/options",
+                json={"parts": [{"id": part["id"], "quantity": 10}]})
+    assert r.status_code == 200, r.text
+    q3 = r.json()
+    assert q3["parts"][0]["quantity"] == 10 and q3["breakdown"]["discount_cents"] > 0
+    adds_up(q3)
+    # bad options are refused by field and change nothing
+    r = api.put(f"/api/v1/public/quotes/{q['token']}/options",
+                json={"material": "UNOBTAINIUM", "quantity": 0})
+    assert r.status_code == 422, r.text
+    fields = r.json()["error"]["fields"]
+    assert "material" in fields and "quantity" in fields
+    after = api.get(f"/api/v1/public/quotes/{q['token']}").json()
+    assert after["breakdown"] == q3["breakdown"]
+
+
+def test_acceptance_twice_makes_one_confirmed_order_with_production(api, shop, h):
+    q = quote(api, [(f"hook-{T}.stl", stl_binary(box_triangles(25, 15, 8)))], quantity=2)
+    body = customer(T)
+    r1 = api.post(f"/api/v1/public/quotes/{q['token']}/accept", json=body)
+    assert r1.status_code == 200, r1.text
+    r2 = api.post(f"/api/v1/public/quotes/{q['token']}/accept", json=body)
+    assert r2.status_code == 200, r2.text
+    a1, a2 = r1.json(), r2.json()
+    assert a1["status"] == "converted" and a1["order"]["number"] == a2["order"]["number"]
+    orders = shop.psql("SELECT id, status::text, gross_cents, customer_id FROM sales_orders "
+                       "WHERE source = 'quote' AND external_id = %s", (q["number"],))
+    assert len(orders) == 1, orders
+    oid, status, gross, cid = orders[0]
+    assert status == "confirmed" and gross == q["breakdown"]["gross_cents"]
+    assert shop.psql("SELECT source::text, email FROM customers WHERE id = %s", (cid,)) == \
+        [("quote", body["email"])]
+    # one line per part (2 pieces), its one-off product's plate is the upload
+    lines = shop.psql("SELECT l.quantity, p.sku, pl.file_name, pl.time_source FROM "
+                      "sales_order_lines l JOIN products p ON p.id = l.product_id JOIN "
+                      "product_plates pl ON pl.product_id = p.id WHERE l.order_id = %s", (oid,))
+    assert lines == [(2, f"{q['number']}-1", f"hook-{T}.stl", "estimate")]
+    jobs = shop.psql("SELECT count(*) FROM print_jobs j JOIN production_orders po ON "
+                     "po.id = j.production_order_id WHERE po.sales_order_id = %s", (oid,))
+    assert jobs[0][0] >= 1
+    # the staff see it converted, with the contact; a changed option is refused
+    r = api.get(f"/api/v1/quotes?status=converted", headers=h)
+    assert q["number"] in [x["number"] for x in r.json()["items"]]
+    r = api.put(f"/api/v1/public/quotes/{q['token']}/options", json={"quantity": 5})
+    assert r.status_code == 409, r.text
+    # the same e-mail address later reuses the customer
+    q2 = quote(api, [("again.stl", stl_binary(box_triangles(20, 20, 20)))])
+    r = api.post(f"/api/v1/public/quotes/{q2['token']}/accept", json=body)
+    assert r.status_code == 200, r.text
+    assert shop.psql("SELECT count(*) FROM customers WHERE email = %s", (body["email"],)) == [(1,)]
+
+
+def test_acceptance_needs_the_customers_details(api, shop):
+    q = quote(api, [("x.stl", stl_binary(box_triangles(20, 20, 20)))])
+    r = api.post(f"/api/v1/public/quotes/{q['token']}/accept",
+                 json=dict(customer("bad" + T), accept_terms=False, vat_id="DE12"))
+    assert r.status_code == 422, r.text
+    assert "accept_terms" in r.json()["error"]["fields"]
+    r = api.post(f"/api/v1/public/quotes/{q['token']}/accept",
+                 json=dict(customer("vat" + T), vat_id="DE12"))
+    assert r.status_code == 422, r.text
+    assert "vat_id" in r.json()["error"]["fields"]
+    assert api.get(f"/api/v1/public/quotes/{q['token']}").json()["status"] == "draft"
+
+
+def test_a_model_with_holes_waits_for_review_before_it_becomes_an_order(api, shop, h):
+    q = quote(api, [("open.stl", stl_binary(box_triangles(20, 20, 20, open_top=True)))])
+    part = q["parts"][0]
+    assert [w["code"] for w in part["warnings"]] == ["not_watertight"]
+    assert "watertight" in part["warnings"][0]["text"]
+    assert q["review_required"] is True
+    r = api.post(f"/api/v1/public/quotes/{q['token']}/accept", json=customer("rv" + T))
+    assert r.status_code == 200 and r.json()["status"] == "accepted" and r.json()["order"] is None
+    qid, = shop.psql("SELECT id FROM quotes WHERE token = %s", (q["token"],))[0]
+    r = api.patch(f"/api/v1/quotes/{qid}", json={"review_required": False,
+                                                  "parts": [{"id": part["id"],
+                                                             "override_unit_cents": 1990}]},
+                  headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["review_required"] is False and r.json()["parts"][0]["unit_cents"] == 1990
+    r = api.post(f"/api/v1/quotes/{qid}/convert", headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "converted"
+    line = shop.psql("SELECT l.unit_price_cents FROM sales_order_lines l JOIN quotes q ON "
+                     "q.sales_order_id = l.order_id WHERE q.id = %s AND l.product_id IS NOT NULL",
+                     (qid,))
+    assert line == [(1990,)]
+
+
+def test_warnings_say_what_is_odd_in_plain_words(api, shop):
+    q = quote(api, [("tiny.stl", stl_binary(box_triangles(2, 3, 1))),
+                    ("huge.stl", stl_binary(box_triangles(400, 100, 50))),
+                    ("thin.stl", stl_binary(box_triangles(60, 40, 0.4)))])
+    tiny, huge, thin = q["parts"]
+    assert [w["code"] for w in tiny["warnings"]] == ["units"]
+    assert "76.2 mm" in tiny["warnings"][0]["text"]        # 3 mm in inches
+    assert [w["code"] for w in huge["warnings"]] == ["too_big"]
+    assert "144.0 mm" in huge["warnings"][0]["text"]       # 400 - 256
+    assert [w["code"] for w in thin["warnings"]] == ["thin"]
+    assert q["review_required"] is True
+    de = api.get(f"/api/v1/public/quotes/{q['token']}", headers={"Accept-Language": "de"}).json()
+    assert "Bauraum" in de["parts"][1]["warnings"][0]["text"]
+
+
+def test_an_expired_quote_is_not_accepted(api, shop):
+    q = quote(api, [("old.stl", stl_binary(box_triangles(20, 20, 20)))])
+    shop.psql("UPDATE quotes SET valid_until = current_date - 1 WHERE token = %s", (q["token"],))
+    assert api.get(f"/api/v1/public/quotes/{q['token']}").json()["status"] == "expired"
+    r = api.post(f"/api/v1/public/quotes/{q['token']}/accept", json=customer("old" + T))
+    assert r.status_code == 409 and "expired" in r.text
+
+
+def test_a_token_opens_one_quote_and_staff_routes_need_a_login(api, shop):
+    q = quote(api, [("mine.stl", stl_binary(box_triangles(20, 20, 20)))])
+    for token in (secrets.token_urlsafe(32), q["token"][:-1] + ("A" if q["token"][-1] != "A" else "B")):
+        r = api.get(f"/api/v1/public/quotes/{token}")
+        assert r.status_code == 404, r.text
+        r = api.post(f"/api/v1/public/quotes/{token}/accept", json=customer("tk" + T))
+        assert r.status_code == 404, r.text
+    qid, = shop.psql("SELECT id FROM quotes WHERE token = %s", (q["token"],))[0]
+    assert api.get(f"/api/v1/quotes/{qid}").status_code == 401
+    assert api.get("/api/v1/quotes").status_code == 401
+    assert api.post(f"/api/v1/quotes/{qid}/convert").status_code == 401
+
+
+def test_bad_uploads_get_clear_errors_and_store_nothing(api, shop):
+    before = shop.psql("SELECT count(*) FROM quotes")[0][0]
+    r = upload(api, [("notes.stl", b"these are not triangles\n" * 10)])
+    assert r.status_code == 422 and "not an STL, 3MF or OBJ" in r.text, r.text
+    bad = bytearray(stl_binary(box_triangles(10, 10, 10)))
+    struct.pack_into("<f", bad, 84 + 12, math.nan)
+    r = upload(api, [("nan.stl", bytes(bad))])
+    assert r.status_code == 422, r.text
+    r = upload(api, [("cut.stl", stl_binary(box_triangles(10, 10, 10))[:-7])])
+    assert r.status_code == 422, r.text
+    r = upload(api, [("zero.stl", b"\0" * 80 + struct.pack("<I", 0))])
+    assert r.status_code == 422, r.text
+    r = upload(api, [])
+    assert r.status_code == 422 and "file" in r.json()["error"]["fields"], r.text
+    cube = stl_binary(box_triangles(10, 10, 10))
+    r = upload(api, [(f"c{i}.stl", cube) for i in range(11)])
+    assert r.status_code == 413 and "at most 10 files" in r.text, r.text
+    r = upload(api, [("c.stl", cube)], material="WOOD")
+    assert r.status_code == 422 and "material" in r.json()["error"]["fields"]
+    r = api.post("/api/v1/quotes", data=b"--x\r\n", headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert r.status_code == 400, r.text
+    # a ZIP bomb by ratio: one entry of zeros far beyond 100:1
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("3D/3dmodel.model", b"\0" * (20 << 20))
+    r = upload(api, [("bomb.3mf", b.getvalue())])
+    assert r.status_code in (413, 422) and "ratio" in r.text, r.text
+    assert shop.psql("SELECT count(*) FROM quotes")[0][0] == before
