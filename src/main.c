@@ -19,6 +19,7 @@ extern const struct command	cmd_telemetry;	/* cmd/telemetry.c */
 static const struct command *const commands[] = {
 	&cmd_serve, &cmd_jobs, &cmd_migrate, &cmd_user, &cmd_apikey,
 	&cmd_config, &cmd_version, &cmd_routes, &cmd_sim, &cmd_telemetry,
+	&cmd_quote,
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -42,5 +42,6 @@ const char	*migrate_latest(struct arena *, const char *dir);
 
 extern const struct command	cmd_serve, cmd_jobs, cmd_migrate, cmd_user,
 				cmd_apikey, cmd_config, cmd_version, cmd_routes;
+extern const struct command	cmd_quote;	/* cmd/quote.c */
 
 #endif

@@ -65,6 +65,10 @@ static const struct key keys[] = {
 	    "URL people use to reach Printyard" },
 	{ "log_level", S(log_level_name), "info", 0, 0, 0,
 	    "debug, info, warn or error" },
+	{ "cura_definitions", S(cura_definitions),
+	    LOCALSTATEDIR "/lib/printyard/cura", 0, 0, 0,
+	    "Cura printer definitions for quote calibration "
+	    "(scripts/cura-definitions)" },
 	{ "body_max", L(body_max), "1048576", 1024, 1073741824, 0,
 	    "largest JSON or form body in bytes" },
 	{ "upload_max", L(upload_max), "104857600", 1024, 1073741824, 0,

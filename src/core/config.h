@@ -27,6 +27,7 @@ struct config {
 	const char	*timezone;
 	const char	*public_url;
 	const char	*log_level_name;
+	const char	*cura_definitions;	/* quote calibration */
 	enum log_level	 log_level;
 	long		 workers;
 	long		 max_requests;
