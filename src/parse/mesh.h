@@ -1,7 +1,7 @@
 /*
  * mesh.h -- what a triangle mesh measures (parse/mesh.c), for instant
- * quotes: STL files (binary and ASCII) and the indexed meshes a 3MF
- * object holds.
+ * quotes: STL files (binary and ASCII), OBJ files (parse/meshobj.c) and
+ * the indexed meshes a 3MF object holds.
  *
  * Everything is in the file's units (millimetres for STL by convention);
  * a caller that knows better scales first.  Pure: no I/O, no globals;
@@ -42,6 +42,21 @@ struct mesh_stats {
  * infinite coordinates (the message says which, and where).
  */
 int	mesh_stl(const void *data, size_t len, size_t max_triangles,
+	    struct mesh_stats *, struct err *);
+
+/*
+ * Measures a Wavefront OBJ file (parse/meshobj.c), read once in linear
+ * time: "v x y z" vertices and "f a b c ..." faces (polygons cut into a
+ * fan of triangles; corners "i", "i/t", "i//n" or "i/t/n", i counting
+ * from 1, or from -1 backwards from the last vertex read); other lines
+ * are skipped.  Numbers are taken as millimetres.  At most max_triangles
+ * (0: MESH_MAX_TRIANGLES) and three vertices per triangle of that
+ * ceiling.  Returns 0, or the error: ERR_TOO_LARGE past a ceiling,
+ * ERR_INVALID for no faces, a face of fewer than three corners, a
+ * corner naming a vertex not read before it, a vertex without three
+ * numbers or with one that is not finite (the message gives the line).
+ */
+int	mesh_obj(const void *data, size_t len, size_t max_triangles,
 	    struct mesh_stats *, struct err *);
 
 /*

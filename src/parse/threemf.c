@@ -1,15 +1,12 @@
 /*
  * threemf.c -- slicer metadata from a sliced 3MF file (see threemf.h).
  *
- * The archive is opened from memory with libzip (this is the only file
- * that uses it).  Every entry name is looked at once to list the plates
+ * The archive is read through parse/zipread.c, which counts every byte
+ * as it inflates.  Every entry name is looked at once to list the plates
  * (Metadata/plate_<N>.gcode, N without leading zeros); only the chosen
- * plate and Metadata/slice_info.config are unpacked, each after its
- * sizes passed the bounds of threemf.h, into one malloc'd buffer freed
- * before returning.  An entry must unpack to exactly its stated size
- * (reading to its end also makes libzip check its CRC).  ZIP_CHECKCONS
- * is not used: it refuses archives of some ZIP writers that every
- * unpacker reads, and the bounds here do not depend on it.
+ * plate and Metadata/slice_info.config are unpacked, each within the
+ * bounds of threemf.h, into one malloc'd buffer freed before returning.
+ * An entry must unpack to exactly its stated size.
  *
  * slice_info.config is not parsed as a whole: a bounded scan of its tags
  * finds the <plate> whose <metadata key="index"> is the plate read and
@@ -21,10 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zip.h>
-
 #include "core/err.h"
 #include "parse/threemf.h"
+#include "parse/zipread.h"
 
 #define THREEMF_PLATE_PREFIX	"Metadata/plate_"
 #define THREEMF_PLATE_SUFFIX	".gcode"
@@ -64,80 +60,6 @@ threemf_plate_number(const char *name, const char *suffix)
 			return 0;
 	}
 	return strcmp(s, suffix) == 0 ? n : 0;
-}
-
-/*
- * Unpacks entry i into a new NUL-terminated buffer (*out, *outlen) of at
- * most max bytes.  Returns 0 or an error code with e set.
- */
-static int
-threemf_read(zip_t *za, zip_uint64_t i, size_t len, long max, char **out,
-    size_t *outlen, struct err *e)
-{
-	zip_stat_t	 st;
-	zip_file_t	*zf;
-	zip_int64_t	 n;
-	size_t		 size, got;
-	char		*data;
-
-	n = 0;
-	*out = NULL;
-	*outlen = 0;
-	zip_stat_init(&st);
-	if (zip_stat_index(za, i, 0, &st) != 0 || (st.valid &
-	    (ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE)) != (ZIP_STAT_SIZE |
-	    ZIP_STAT_COMP_SIZE) || st.comp_size > len) {
-		if (e != NULL)
-			err_set(e, ERR_INVALID, "the archive is damaged");
-		return ERR_INVALID;
-	}
-	if (st.size > (zip_uint64_t)max) {
-		if (e != NULL)
-			err_set(e, ERR_TOO_LARGE, "%s unpacks to more than %ld "
-			    "bytes", st.name != NULL ? st.name : "an entry",
-			    max);
-		return ERR_TOO_LARGE;
-	}
-	if (st.size > (zip_uint64_t)THREEMF_RATIO_FREE &&
-	    st.size / THREEMF_MAX_RATIO > st.comp_size) {
-		if (e != NULL)
-			err_set(e, ERR_TOO_LARGE, "%s unpacks to more than %d "
-			    "times its packed size", st.name != NULL ?
-			    st.name : "an entry", THREEMF_MAX_RATIO);
-		return ERR_TOO_LARGE;
-	}
-	size = (size_t)st.size;
-	if ((data = malloc(size + 1)) == NULL) {
-		if (e != NULL)
-			err_set(e, ERR_TOO_LARGE, "no memory to unpack %zu "
-			    "bytes", size);
-		return ERR_TOO_LARGE;
-	}
-	if ((zf = zip_fopen_index(za, i, 0)) == NULL) {
-		free(data);
-		if (e != NULL)
-			err_set(e, ERR_INVALID, "an entry of the archive "
-			    "cannot be unpacked (damaged or encrypted)");
-		return ERR_INVALID;
-	}
-	/* Ask for one byte more than stated to see an entry that lies. */
-	for (got = 0; got < size + 1; got += (size_t)n) {
-		n = zip_fread(zf, data + got, (zip_uint64_t)(size + 1 - got));
-		if (n <= 0)
-			break;
-	}
-	zip_fclose(zf);
-	if (n < 0 || got != size) {
-		free(data);
-		if (e != NULL)
-			err_set(e, ERR_INVALID, "an entry of the archive is "
-			    "damaged");
-		return ERR_INVALID;
-	}
-	data[size] = '\0';
-	*out = data;
-	*outlen = size;
-	return 0;
 }
 
 /* An unsigned decimal at s, up to a non-digit; -1 when there is none. */
@@ -340,24 +262,24 @@ threemf_merge(struct gcode_meta *g, const struct threemf_info *in)
 	}
 }
 
-/* Reads plate `want` (entry pi) and, when there, slice_info.config. */
+/* Reads plate `want` (entry pi) and, when there (ci), slice_info.config. */
 static int
-threemf_plate(zip_t *za, zip_uint64_t pi, zip_int64_t ci, size_t len,
-    int want, struct threemf_meta *m, struct err *e)
+threemf_plate(struct zipread *zr, size_t pi, const size_t *ci, int want,
+    struct threemf_meta *m, struct err *e)
 {
 	struct threemf_info	 info;
 	char			*data;
 	size_t			 size;
 	int			 rc;
 
-	if ((rc = threemf_read(za, pi, len, THREEMF_MAX_GCODE, &data, &size,
+	if ((rc = zipread_whole(zr, pi, THREEMF_MAX_GCODE, &data, &size,
 	    e)) != 0)
 		return rc;
 	gcode_parse(data, size, &m->gcode, NULL);
 	free(data);
 	m->plate = want;
-	if (ci < 0 || threemf_read(za, (zip_uint64_t)ci, len,
-	    THREEMF_MAX_CONFIG, &data, &size, NULL) != 0)
+	if (ci == NULL || zipread_whole(zr, *ci, THREEMF_MAX_CONFIG, &data,
+	    &size, NULL) != 0)
 		return 0;
 	if (threemf_info_scan(data, want, &info) == 0)
 		threemf_merge(&m->gcode, &info);
@@ -365,73 +287,52 @@ threemf_plate(zip_t *za, zip_uint64_t pi, zip_int64_t ci, size_t len,
 	return 0;
 }
 
-/*
- * Opens buf as a ZIP archive of at most THREEMF_MAX_ENTRIES entries
- * (*n of them); *za is discarded by the caller.  0 or an error code.
- */
+/* Opens buf within the bounds of threemf.h. */
 static int
-threemf_open(const char *buf, size_t len, zip_t **za, zip_int64_t *n,
+threemf_open(const char *buf, size_t len, struct zipread **zr,
     struct err *e)
 {
-	zip_error_t	 ze;
-	zip_source_t	*src;
+	static const struct zipread_limits lim = {
+		THREEMF_MAX_ENTRIES,
+		(uint64_t)THREEMF_MAX_GCODE,
+		(uint64_t)THREEMF_MAX_GCODE + THREEMF_MAX_CONFIG,
+		THREEMF_MAX_RATIO,
+		(uint64_t)THREEMF_RATIO_FREE,
+	};
 
-	zip_error_init(&ze);
-	src = zip_source_buffer_create(len > 0 ? buf : NULL, len, 0, &ze);
-	if (src == NULL) {
-		zip_error_fini(&ze);
-		if (e != NULL)
-			err_set(e, ERR_INVALID, "the file cannot be read as "
-			    "a ZIP archive");
-		return ERR_INVALID;
-	}
-	if ((*za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
-		zip_source_free(src);
-		if (e != NULL)
-			err_set(e, ERR_INVALID, "the file is not a ZIP archive "
-			    "(%s)", zip_error_strerror(&ze));
-		zip_error_fini(&ze);
-		return ERR_INVALID;
-	}
-	zip_error_fini(&ze);
-	*n = zip_get_num_entries(*za, 0);
-	if (*n < 0 || *n > THREEMF_MAX_ENTRIES) {
-		zip_discard(*za);
-		if (e != NULL)
-			err_set(e, ERR_TOO_LARGE, "the archive holds more "
-			    "than %d entries", THREEMF_MAX_ENTRIES);
-		return ERR_TOO_LARGE;
-	}
-	return 0;
+	return zipread_open(buf, len, &lim, zr, e);
 }
 
 int
 threemf_parse(const char *buf, size_t len, int plate,
     struct threemf_meta *m, struct err *e)
 {
-	zip_uint64_t	 index[THREEMF_MAX_PLATES];
-	zip_t		*za;
-	zip_int64_t	 n, i, ci;
+	size_t		 index[THREEMF_MAX_PLATES];
+	struct zipread	*zr;
+	size_t		 n, i, ci;
 	const char	*name;
-	int		 k, want, rc;
+	int		 k, want, rc, config;
 
 	memset(m, 0, sizeof(*m));
 	gcode_parse("", 0, &m->gcode, NULL);
-	if ((rc = threemf_open(buf, len, &za, &n, e)) != 0)
+	if ((rc = threemf_open(buf, len, &zr, e)) != 0)
 		return rc;
-	ci = -1;
+	n = zipread_count(zr);
+	config = 0;
+	ci = 0;
 	for (i = 0; i < n; i++) {
-		if ((name = zip_get_name(za, (zip_uint64_t)i,
-		    ZIP_FL_ENC_RAW)) == NULL)
+		if ((name = zipread_name(zr, i)) == NULL)
 			continue;
-		if (ci < 0 && strcmp(name, THREEMF_CONFIG) == 0)
+		if (!config && strcmp(name, THREEMF_CONFIG) == 0) {
+			config = 1;
 			ci = i;
+		}
 		if ((k = threemf_plate_number(name,
 		    THREEMF_PLATE_SUFFIX)) == 0 ||
 		    (m->plates & ((uint64_t)1 << (k - 1))) != 0)
 			continue;
 		m->plates |= (uint64_t)1 << (k - 1);
-		index[k - 1] = (zip_uint64_t)i;
+		index[k - 1] = i;
 		m->nplates++;
 	}
 	want = plate;
@@ -440,7 +341,7 @@ threemf_parse(const char *buf, size_t len, int plate,
 			want = k;
 	if (want < 1 || want > THREEMF_MAX_PLATES ||
 	    (m->plates & ((uint64_t)1 << (want - 1))) == 0) {
-		zip_discard(za);
+		zipread_close(zr);
 		if (e != NULL) {
 			if (m->nplates == 0)
 				err_set(e, ERR_NOT_FOUND, "the file holds no "
@@ -451,8 +352,9 @@ threemf_parse(const char *buf, size_t len, int plate,
 		}
 		return ERR_NOT_FOUND;
 	}
-	rc = threemf_plate(za, index[want - 1], ci, len, want, m, e);
-	zip_discard(za);
+	rc = threemf_plate(zr, index[want - 1], config ? &ci : NULL, want, m,
+	    e);
+	zipread_close(zr);
 	return rc;
 }
 
@@ -460,37 +362,37 @@ int
 threemf_thumbnail(const char *buf, size_t len, int plate,
     unsigned char *out, size_t outmax, size_t *outlen, struct err *e)
 {
-	zip_t		*za;
-	zip_int64_t	 n, i, best = -1;
+	struct zipread	*zr;
+	size_t		 n, i, best;
 	const char	*name;
 	char		*data;
 	size_t		 dlen;
 	int		 k, bestk = 0, rc;
 
 	*outlen = 0;
-	if ((rc = threemf_open(buf, len, &za, &n, e)) != 0)
+	if ((rc = threemf_open(buf, len, &zr, e)) != 0)
 		return rc;
+	n = zipread_count(zr);
+	best = 0;
 	for (i = 0; i < n; i++) {
-		if ((name = zip_get_name(za, (zip_uint64_t)i,
-		    ZIP_FL_ENC_RAW)) == NULL ||
+		if ((name = zipread_name(zr, i)) == NULL ||
 		    (k = threemf_plate_number(name, ".png")) == 0)
 			continue;
 		if ((plate != 0 && k == plate) || (plate == 0 &&
-		    (best < 0 || k < bestk))) {
+		    (bestk == 0 || k < bestk))) {
 			best = i;
 			bestk = k;
 		}
 	}
-	if (best < 0) {
-		zip_discard(za);
+	if (bestk == 0) {
+		zipread_close(zr);
 		if (e != NULL)
 			err_set(e, ERR_NOT_FOUND, "the file holds no plate "
 			    "image");
 		return ERR_NOT_FOUND;
 	}
-	rc = threemf_read(za, (zip_uint64_t)best, len, (long)outmax, &data,
-	    &dlen, e);
-	zip_discard(za);
+	rc = zipread_whole(zr, best, outmax, &data, &dlen, e);
+	zipread_close(zr);
 	if (rc != 0)
 		return rc;
 	memcpy(out, data, dlen);
