@@ -43,6 +43,7 @@
 
 #define OUT_MAX		(16 * 1024 * 1024)
 #define HEADERS_MAX	(16 * 1024)
+#define FINISH_DRAIN_MS	2000	/* waiting for nginx to hang up */
 
 struct app	*the_app;
 
@@ -944,24 +945,41 @@ next_connection(int fd, volatile sig_atomic_t *stop, FCGX_Request *fr)
 }
 
 /*
- * Ends the request.  libfcgi's close waits for nginx to hang up first (a
- * shutdown, then up to 2 s of polling), which on a busy worker costs a
- * round trip per request.  On a unix socket nothing can reset an answer
- * already written, so the connection is simply closed; over TCP a close
- * with unread input could send a reset, so libfcgi's careful close stays.
+ * Ends the request.  Closing a socket whose input still holds bytes makes
+ * the kernel reset the connection, on a unix socket as over TCP: nginx
+ * then fails with "Connection reset by peer while reading upstream"
+ * although the whole answer was written, and its client gets the headers
+ * without the body.  Bytes are often still there: the record that ends
+ * the request body, or a body the worker refused unread.  So libfcgi
+ * flushes the answer without closing (keepConnection), this side is shut
+ * for writing, and what nginx still sends is read and dropped until nginx
+ * hangs up (it does on the end of the answer, fastcgi_keep_conn off), for
+ * at most FINISH_DRAIN_MS.
  */
 static void
-finish_connection(FCGX_Request *fr, int is_unix)
+finish_connection(FCGX_Request *fr)
 {
-	if (!is_unix) {
-		FCGX_Finish_r(fr);
-		return;
-	}
+	struct pollfd	pfd;
+	char		trash[4096];
+	double		end;
+	int		fd, left;
+
 	fr->keepConnection = 1;
 	FCGX_Finish_r(fr);
-	if (fr->ipcFd >= 0)
-		close(fr->ipcFd);
+	fd = fr->ipcFd;
 	fr->ipcFd = -1;
+	if (fd < 0)
+		return;
+	if (shutdown(fd, SHUT_WR) == 0) {
+		end = now_seconds() + FINISH_DRAIN_MS / 1000.0;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		while ((left = (int)((end - now_seconds()) * 1000)) > 0 &&
+		    poll(&pfd, 1, left) > 0 &&
+		    read(fd, trash, sizeof(trash)) > 0)
+			;
+	}
+	close(fd);
 }
 
 void
@@ -975,13 +993,7 @@ server_worker(struct app *app, int fd, volatile sig_atomic_t *stop,
 	double		 t0, took;
 	long		 served;
 	char		 status[8], ms[32];
-	struct sockaddr_storage sa;
-	socklen_t	 sa_len;
-	int		 is_unix;
 
-	sa_len = sizeof(sa);
-	is_unix = getsockname(fd, (struct sockaddr *)&sa, &sa_len) == 0 &&
-	    sa.ss_family == AF_UNIX;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	FCGX_Init();
 	FCGX_InitRequest(&fr, fd, 0);
@@ -1012,7 +1024,7 @@ server_worker(struct app *app, int fd, volatile sig_atomic_t *stop,
 		    app->cfg->upload_max : app->cfg->body_max);
 		server_handle(app, &r);
 		write_answer(&r, &fr);
-		finish_connection(&fr, is_unix);
+		finish_connection(&fr);
 		took = now_seconds() - t0;
 		metrics_request(r.route_index, r.status, took);
 		dberr = db_error_count(app->db);

@@ -451,7 +451,7 @@ piece(struct pricing_part *p, double grams, double minutes, long long qty)
 /* Every line of the breakdown adds up to the totals, to the cent. */
 static void
 adds_up(const struct pricing_part *p, size_t n,
-    const struct pricing_total *t)
+    const struct pricing_total *tot)
 {
 	long long	sum = 0;
 	size_t		i;
@@ -462,24 +462,24 @@ adds_up(const struct pricing_part *p, size_t n,
 		    p[i].margin_cents - p[i].discount_cents, p[i].amount_cents);
 		sum += p[i].amount_cents;
 	}
-	ck_assert_int_eq(t->material_cents + t->machine_cents +
-	    t->labour_cents + t->setup_cents + t->overhead_cents +
-	    t->margin_cents - t->discount_cents + t->minimum_cents,
-	    t->net_cents);
-	ck_assert_int_eq(sum + t->minimum_cents, t->net_cents);
-	ck_assert_int_eq(t->net_cents + t->vat_cents, t->gross_cents);
+	ck_assert_int_eq(tot->material_cents + tot->machine_cents +
+	    tot->labour_cents + tot->setup_cents + tot->overhead_cents +
+	    tot->margin_cents - tot->discount_cents + tot->minimum_cents,
+	    tot->net_cents);
+	ck_assert_int_eq(sum + tot->minimum_cents, tot->net_cents);
+	ck_assert_int_eq(tot->net_cents + tot->vat_cents, tot->gross_cents);
 }
 
 START_TEST(quote_lines_add_up_and_follow_the_settings)
 {
 	struct pricing_settings	s;
 	struct pricing_part	p[2];
-	struct pricing_total	t;
+	struct pricing_total	tot;
 
 	shop(&s);
 	piece(&p[0], 40.0, 120.0, 3);
 	piece(&p[1], 7.5, 33.0, 12);
-	ck_assert_int_eq(pricing_quote(&s, p, 2, &t), 0);
+	ck_assert_int_eq(pricing_quote(&s, p, 2, &tot), 0);
 	/* 40 g x 3 at 22.00/kg + 50 % = 3.96; 2 h x 3 x 2.50 = 15.00 */
 	ck_assert_int_eq(p[0].material_cents, 396);
 	ck_assert_int_eq(p[0].machine_cents, 1500);
@@ -494,9 +494,9 @@ START_TEST(quote_lines_add_up_and_follow_the_settings)
 	ck_assert_int_eq(p[1].discount_bp, 500);
 	ck_assert_int_gt(p[1].discount_cents, 0);
 	ck_assert_int_eq(p[1].unit_cents % 10, 0);
-	ck_assert_int_eq(t.minimum_cents, 0);
-	adds_up(p, 2, &t);
-	ck_assert_int_eq(t.vat_cents, (t.net_cents * 1900 + 5000) / 10000);
+	ck_assert_int_eq(tot.minimum_cents, 0);
+	adds_up(p, 2, &tot);
+	ck_assert_int_eq(tot.vat_cents, (tot.net_cents * 1900 + 5000) / 10000);
 }
 END_TEST
 
@@ -504,32 +504,32 @@ START_TEST(small_quotes_reach_the_minimum_and_overrides_win)
 {
 	struct pricing_settings	s;
 	struct pricing_part	p[1];
-	struct pricing_total	t;
+	struct pricing_total	tot;
 
 	shop(&s);
 	piece(&p[0], 2.0, 10.0, 1);
-	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), 0);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &tot), 0);
 	ck_assert_int_lt(p[0].amount_cents, 1500);
-	ck_assert_int_eq(t.net_cents, 1500);
-	ck_assert_int_eq(t.minimum_cents, 1500 - p[0].amount_cents);
-	adds_up(p, 1, &t);
+	ck_assert_int_eq(tot.net_cents, 1500);
+	ck_assert_int_eq(tot.minimum_cents, 1500 - p[0].amount_cents);
+	adds_up(p, 1, &tot);
 	/* a price below cost shows as a negative margin, still exact */
 	piece(&p[0], 200.0, 600.0, 2);
 	p[0].override_unit_cents = 100;
-	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), 0);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &tot), 0);
 	ck_assert_int_eq(p[0].unit_cents, 100);
 	ck_assert_int_lt(p[0].margin_cents, 0);
-	adds_up(p, 1, &t);
+	adds_up(p, 1, &tot);
 	/* out of range */
 	piece(&p[0], -1.0, 10.0, 1);
-	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), -1);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &tot), -1);
 	piece(&p[0], 1.0, 10.0, 0);
-	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), -1);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &tot), -1);
 	piece(&p[0], 1e30, 10.0, 1);
-	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), -1);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &tot), -1);
 	s.margin_bp = 10000;
 	piece(&p[0], 1.0, 10.0, 1);
-	ck_assert_int_eq(pricing_quote(&s, p, 1, &t), -1);
+	ck_assert_int_eq(pricing_quote(&s, p, 1, &tot), -1);
 }
 END_TEST
 
