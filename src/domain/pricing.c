@@ -36,38 +36,51 @@ pricing_tier(const struct pricing_settings *s, long long qty)
 	return bp;
 }
 
+static void
+pricing_add(struct pricing_lines *sum, const struct pricing_lines *l)
+{
+	sum->material_cents += l->material_cents;
+	sum->machine_cents += l->machine_cents;
+	sum->labour_cents += l->labour_cents;
+	sum->setup_cents += l->setup_cents;
+	sum->overhead_cents += l->overhead_cents;
+	sum->margin_cents += l->margin_cents;
+	sum->discount_cents += l->discount_cents;
+}
+
 static int
 pricing_part(const struct pricing_settings *s, struct pricing_part *p)
 {
-	long long	base, target, step = s->rounding_cents;
-	double		q = (double)p->quantity;
+	struct pricing_lines	*l = &p->lines;
+	long long		 base, target, step = s->rounding_cents;
+	double			 q = (double)p->quantity;
 
 	if (p->quantity < 1 || p->quantity > 10000 || !(p->grams >= 0) ||
 	    !(p->minutes >= 0) || p->cost_per_kg_cents < 0 ||
 	    p->markup_bp < 0)
 		return -1;
-	p->material_cents = pricing_cents(p->grams * q *
+	l->material_cents = pricing_cents(p->grams * q *
 	    (double)p->cost_per_kg_cents / 1000.0 *
 	    (double)(10000 + p->markup_bp) / 10000.0);
-	p->machine_cents = pricing_cents(p->minutes * q *
+	l->machine_cents = pricing_cents(p->minutes * q *
 	    (double)s->machine_rate_cents / 60.0);
-	p->labour_cents = pricing_cents(s->handling_minutes * q *
+	l->labour_cents = pricing_cents(s->handling_minutes * q *
 	    (double)s->labour_rate_cents / 60.0);
-	p->setup_cents = s->setup_fee_cents;
-	if (p->material_cents < 0 || p->machine_cents < 0 ||
-	    p->labour_cents < 0)
+	l->setup_cents = s->setup_fee_cents;
+	if (l->material_cents < 0 || l->machine_cents < 0 ||
+	    l->labour_cents < 0)
 		return -1;
-	base = p->material_cents + p->machine_cents + p->labour_cents +
-	    p->setup_cents;
-	p->overhead_cents = pricing_cents((double)base *
+	base = l->material_cents + l->machine_cents + l->labour_cents +
+	    l->setup_cents;
+	l->overhead_cents = pricing_cents((double)base *
 	    (double)s->overhead_bp / 10000.0);
-	if (p->overhead_cents < 0)
+	if (l->overhead_cents < 0)
 		return -1;
 	if (p->override_unit_cents >= 0)
 		p->unit_cents = p->override_unit_cents;
 	else {
 		/* the net price whose margin is the target, per piece */
-		target = pricing_cents((double)(base + p->overhead_cents) *
+		target = pricing_cents((double)(base + l->overhead_cents) *
 		    10000.0 / (double)(10000 - s->margin_bp) / q);
 		if (target < 0)
 			return -1;
@@ -77,8 +90,8 @@ pricing_part(const struct pricing_settings *s, struct pricing_part *p)
 	    p->unit_cents > ORDERS_MAX_CENTS / p->quantity)
 		return -1;
 	p->discount_bp = pricing_tier(s, p->quantity);
-	p->margin_cents = p->unit_cents * p->quantity - base -
-	    p->overhead_cents;
+	l->margin_cents = p->unit_cents * p->quantity - base -
+	    l->overhead_cents;
 	p->unit_gross_cents = pricing_cents((double)p->unit_cents *
 	    (double)(10000 + s->vat_bp) / 10000.0);
 	return 0;
@@ -112,15 +125,9 @@ pricing_quote(const struct pricing_settings *s, struct pricing_part *parts,
 		return -1;
 	for (i = 0; i < n; i++) {
 		parts[i].amount_cents = l[i].amount_cents;
-		parts[i].discount_cents = parts[i].unit_cents *
+		parts[i].lines.discount_cents = parts[i].unit_cents *
 		    parts[i].quantity - l[i].amount_cents;
-		t->material_cents += parts[i].material_cents;
-		t->machine_cents += parts[i].machine_cents;
-		t->labour_cents += parts[i].labour_cents;
-		t->setup_cents += parts[i].setup_cents;
-		t->overhead_cents += parts[i].overhead_cents;
-		t->margin_cents += parts[i].margin_cents;
-		t->discount_cents += parts[i].discount_cents;
+		pricing_add(&t->lines, &parts[i].lines);
 	}
 	if (ot.net_cents < s->minimum_cents) {
 		/* the same line the sales order will carry */

@@ -47,6 +47,17 @@ struct pricing_settings {
 	long long	 vat_bp;
 };
 
+/* The lines a price is made of, for one part or the whole quote. */
+struct pricing_lines {
+	long long	 material_cents;
+	long long	 machine_cents;
+	long long	 labour_cents;
+	long long	 setup_cents;
+	long long	 overhead_cents;
+	long long	 margin_cents;
+	long long	 discount_cents;
+};
+
 struct pricing_part {
 	/* in */
 	double		 grams;			/* per piece */
@@ -56,13 +67,7 @@ struct pricing_part {
 	long long	 markup_bp;
 	long long	 override_unit_cents;	/* < 0: none */
 	/* out */
-	long long	 material_cents;
-	long long	 machine_cents;
-	long long	 labour_cents;
-	long long	 setup_cents;
-	long long	 overhead_cents;
-	long long	 margin_cents;
-	long long	 discount_cents;
+	struct pricing_lines	 lines;
 	long long	 discount_bp;
 	long long	 unit_cents;		/* net, per piece */
 	long long	 unit_gross_cents;	/* with VAT, for consumers */
@@ -70,13 +75,7 @@ struct pricing_part {
 };
 
 struct pricing_total {
-	long long	 material_cents;
-	long long	 machine_cents;
-	long long	 labour_cents;
-	long long	 setup_cents;
-	long long	 overhead_cents;
-	long long	 margin_cents;
-	long long	 discount_cents;
+	struct pricing_lines	 lines;	/* the parts' summed */
 	long long	 minimum_cents;		/* surcharge up to the minimum */
 	long long	 net_cents;
 	long long	 vat_cents;

@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import threading
 import time
+from urllib.parse import quote
 
 import requests
 from requests.auth import HTTPDigestAuth
@@ -128,58 +129,64 @@ class ImplicitFTPS(ftplib.FTP_TLS):
         return conn, size
 
 
-def ftps_session(fp):
+def ftps_session(fp, login=True, password=None):
     ctx = ssl.create_default_context(cafile=fp["ca_file"])
     ftp = ImplicitFTPS(fp["serial"], context=ctx, timeout=10)
     ftp.connect(fp["host"], fp["ftp_port"])
-    ftp.login("bblp", fp["access_code"])
-    ftp.prot_p()
+    if login:
+        try:
+            ftp.login("bblp", password or fp["access_code"])
+            ftp.prot_p()
+        except ftplib.Error:
+            ftp.close()
+            raise
     return ftp
 
 
+def sim_base(fp):
+    return "http://%s:%d" % (fp["host"], fp["port"])
+
+
+def sim_auth(fp):
+    """requests keyword arguments with the printer's own credentials."""
+    if fp["kind"] == "prusalink":
+        return {"auth": HTTPDigestAuth("maker", fp["password"])}
+    return {"headers": {"X-Api-Key": fp["api_key"]}}
+
+
 def sim_listing(fp):
-    """{name: size} as the simulated printer itself lists them."""
+    """{name: size} as the printer lists its files (a new FTPS session, so
+    for Bambu another process than the one that took the upload)."""
     if fp["kind"] == "bambu":
         ftp = ftps_session(fp)
         lines = []
         ftp.retrlines("LIST", lines.append)
         ftp.quit()
-        out = {}
-        for line in lines:
-            parts = line.split(None, 8)
-            out[parts[8]] = int(parts[4])
-        return out
-    base = "http://%s:%d" % (fp["host"], fp["port"])
+        return {l.split(None, 8)[8]: int(l.split(None, 8)[4]) for l in lines}
     if fp["kind"] == "prusalink":
-        r = requests.get(base + "/api/v1/files/usb/",
-                         auth=HTTPDigestAuth("maker", fp["password"]), timeout=10)
+        r = requests.get(sim_base(fp) + "/api/v1/files/usb/", timeout=10, **sim_auth(fp))
+        assert r.status_code == 200, r.text
         return {c["display_name"]: c["size"] for c in r.json()["children"]}
-    h = {"X-Api-Key": fp["api_key"]}
     if fp["kind"] == "octoprint":
-        r = requests.get(base + "/api/files/local", headers=h, timeout=10)
+        r = requests.get(sim_base(fp) + "/api/files/local", timeout=10, **sim_auth(fp))
+        assert r.status_code == 200, r.text
         return {f["name"]: f["size"] for f in r.json()["files"]}
-    r = requests.get(base + "/server/files/list?root=gcodes", headers=h, timeout=10)
+    r = requests.get(sim_base(fp) + "/server/files/list?root=gcodes", timeout=10, **sim_auth(fp))
+    assert r.status_code == 200, r.text
     return {f["path"]: f["size"] for f in r.json()["result"]}
 
 
 def sim_bytes(fp, name):
-    """The bytes of a file, fetched from the simulated printer directly."""
+    """The bytes of a file, downloaded from the printer."""
     if fp["kind"] == "bambu":
         ftp = ftps_session(fp)
         data = bytearray()
         ftp.retrbinary("RETR " + name, data.extend)
         ftp.quit()
         return bytes(data)
-    base = "http://%s:%d" % (fp["host"], fp["port"])
-    if fp["kind"] == "prusalink":
-        r = requests.get(base + "/usb/" + name,
-                         auth=HTTPDigestAuth("maker", fp["password"]), timeout=10)
-    elif fp["kind"] == "octoprint":
-        r = requests.get(base + "/downloads/files/local/" + name,
-                         headers={"X-Api-Key": fp["api_key"]}, timeout=10)
-    else:
-        r = requests.get(base + "/server/files/gcodes/" + name,
-                         headers={"X-Api-Key": fp["api_key"]}, timeout=10)
+    path = {"prusalink": "/usb/", "octoprint": "/downloads/files/local/",
+            "moonraker": "/server/files/gcodes/"}[fp["kind"]]
+    r = requests.get(sim_base(fp) + path + quote(name), timeout=10, **sim_auth(fp))
     assert r.status_code == 200, r.text
     return r.content
 

@@ -16,7 +16,6 @@ import json
 import random
 import shutil
 import socket
-import ssl
 import subprocess
 import time
 from urllib.parse import quote
@@ -26,7 +25,7 @@ import requests
 from requests.auth import HTTPDigestAuth
 
 from harness import _die_with_parent, default_bin
-from simfarm import ImplicitFTPS, Watch
+from simfarm import Watch, ftps_session, sim_auth, sim_base, sim_bytes, sim_listing
 
 KINDS = ("bambu", "prusalink", "octoprint", "moonraker")
 TINY = 100000   # upload_max of the "Tiny" printers
@@ -96,71 +95,9 @@ def sha(b):
 
 # ---- talking to the printers ----
 
-def ftps(fp, login=True, password=None):
-    ctx = ssl.create_default_context(cafile=fp["ca_file"])
-    ftp = ImplicitFTPS(fp["serial"], context=ctx, timeout=10)
-    ftp.connect(fp["host"], fp["ftp_port"])
-    if login:
-        try:
-            ftp.login("bblp", password or fp["access_code"])
-            ftp.prot_p()
-        except ftplib.Error:
-            ftp.close()
-            raise
-    return ftp
-
-
-def base(fp):
-    return "http://%s:%d" % (fp["host"], fp["port"])
-
-
-def auth(fp):
-    """requests keyword arguments with the printer's own credentials."""
-    if fp["kind"] == "prusalink":
-        return {"auth": HTTPDigestAuth("maker", fp["password"])}
-    return {"headers": {"X-Api-Key": fp["api_key"]}}
-
-
-def listing(fp):
-    """{name: size} as the printer lists its files (a new FTPS session, so
-    for Bambu another process than the one that took the upload)."""
-    if fp["kind"] == "bambu":
-        ftp = ftps(fp)
-        lines = []
-        ftp.retrlines("LIST", lines.append)
-        ftp.quit()
-        return {l.split(None, 8)[8]: int(l.split(None, 8)[4]) for l in lines}
-    if fp["kind"] == "prusalink":
-        r = requests.get(base(fp) + "/api/v1/files/usb/", timeout=10, **auth(fp))
-        assert r.status_code == 200, r.text
-        return {c["display_name"]: c["size"] for c in r.json()["children"]}
-    if fp["kind"] == "octoprint":
-        r = requests.get(base(fp) + "/api/files/local", timeout=10, **auth(fp))
-        assert r.status_code == 200, r.text
-        return {f["name"]: f["size"] for f in r.json()["files"]}
-    r = requests.get(base(fp) + "/server/files/list?root=gcodes", timeout=10, **auth(fp))
-    assert r.status_code == 200, r.text
-    return {f["path"]: f["size"] for f in r.json()["result"]}
-
-
-def fetch(fp, name):
-    """The bytes of a file, downloaded from the printer."""
-    if fp["kind"] == "bambu":
-        ftp = ftps(fp)
-        data = bytearray()
-        ftp.retrbinary("RETR " + name, data.extend)
-        ftp.quit()
-        return bytes(data)
-    path = {"prusalink": "/usb/", "octoprint": "/downloads/files/local/",
-            "moonraker": "/server/files/gcodes/"}[fp["kind"]]
-    r = requests.get(base(fp) + path + quote(name), timeout=10, **auth(fp))
-    assert r.status_code == 200, r.text
-    return r.content
-
-
 def stor(fp, name, data, **kw):
     """STOR over FTPS; the final reply, or the refusal's text."""
-    ftp = ftps(fp, **kw)
+    ftp = ftps_session(fp, **kw)
     try:
         return ftp.storbinary("STOR " + name, io.BytesIO(data))
     except ftplib.error_perm as e:
@@ -171,14 +108,14 @@ def stor(fp, name, data, **kw):
 
 def upload(fp, name, data, fields=None, headers=None, **kw):
     """Uploads as the kind's own clients do; the requests response."""
-    kw = dict(auth(fp), **kw)
+    kw = dict(sim_auth(fp), **kw)
     h = dict(kw.pop("headers", {}), **(headers or {}))
     if fp["kind"] == "prusalink":
         h.setdefault("Content-Type", "application/octet-stream")
-        return requests.put(base(fp) + "/api/v1/files/usb/" + quote(name),
+        return requests.put(sim_base(fp) + "/api/v1/files/usb/" + quote(name),
                             data=data, headers=h, timeout=30, **kw)
     path = "/api/files/local" if fp["kind"] == "octoprint" else "/server/files/upload"
-    return requests.post(base(fp) + path, headers=h, timeout=30,
+    return requests.post(sim_base(fp) + path, headers=h, timeout=30,
                          files={"file": (name, data, "application/octet-stream")},
                          data=fields or {}, **kw)
 
@@ -212,7 +149,7 @@ def test_an_upload_is_listed_with_its_size_and_downloads_as_the_same_bytes(farm,
     fp = printer(farm, kind)
     name = "upload %s.%s" % (kind, "gcode.3mf" if kind == "bambu" else "gcode")
     data = gcode(300000 + KINDS.index(kind), seed=KINDS.index(kind))
-    before = listing(fp)
+    before = sim_listing(fp)
     assert name not in before
     r = put(fp, name, data)
     if kind == "octoprint":
@@ -222,7 +159,7 @@ def test_an_upload_is_listed_with_its_size_and_downloads_as_the_same_bytes(farm,
         assert (local["name"], local["path"], local["origin"]) == (name, name, "local")
         assert r.headers["Location"] == local["refs"]["resource"]
         # the advertised download link works as it stands (the name escaped)
-        got = requests.get(local["refs"]["download"], timeout=10, **auth(fp))
+        got = requests.get(local["refs"]["download"], timeout=10, **sim_auth(fp))
         assert got.status_code == 200 and sha(got.content) == sha(data)
     elif kind == "moonraker":
         res = r.json()["result"]
@@ -232,10 +169,10 @@ def test_an_upload_is_listed_with_its_size_and_downloads_as_the_same_bytes(farm,
         assert (res["print_started"], res["print_queued"], res["action"]) == \
             (False, False, "create_file")
         assert r.headers["Location"] == "/server/files/gcodes/" + quote(name)
-    after = listing(fp)
+    after = sim_listing(fp)
     assert after[name] == len(data)
     assert {k: v for k, v in after.items() if k != name} == before
-    assert sha(fetch(fp, name)) == sha(data)
+    assert sha(sim_bytes(fp, name)) == sha(data)
     # where every process of the simulator finds it
     stored = farm["dir"] / "run" / "uploads" / str(fp["index"]) / name
     assert sha(stored.read_bytes()) == sha(data)
@@ -245,13 +182,13 @@ def test_an_upload_is_listed_with_its_size_and_downloads_as_the_same_bytes(farm,
 def test_an_upload_replaces_a_built_in_file_of_the_same_name(farm, kind):
     fp = printer(farm, kind)
     name = "calibration_cube.gcode"
-    old = fetch(fp, name)
+    old = sim_bytes(fp, name)
     data = gcode(70000, seed=40 + KINDS.index(kind))
     assert sha(data) != sha(old)
     put(fp, name, data, **({"headers": {"Overwrite": "?1"}} if kind == "prusalink" else {}))
-    files = listing(fp)
+    files = sim_listing(fp)
     assert files[name] == len(data)
-    assert sha(fetch(fp, name)) == sha(data)
+    assert sha(sim_bytes(fp, name)) == sha(data)
 
 
 def test_prusalink_refuses_an_existing_name_without_overwrite(farm):
@@ -261,10 +198,10 @@ def test_prusalink_refuses_an_existing_name_without_overwrite(farm):
     r = upload(fp, "kept.gcode", second)
     assert r.status_code == 409, r.text
     assert r.json()["title"] == "Conflict"
-    assert sha(fetch(fp, "kept.gcode")) == sha(first)
+    assert sha(sim_bytes(fp, "kept.gcode")) == sha(first)
     put(fp, "kept.gcode", second, headers={"Overwrite": "?1"})
-    assert listing(fp)["kept.gcode"] == len(second)
-    assert sha(fetch(fp, "kept.gcode")) == sha(second)
+    assert sim_listing(fp)["kept.gcode"] == len(second)
+    assert sha(sim_bytes(fp, "kept.gcode")) == sha(second)
 
 
 # ---- printing what was uploaded ----
@@ -272,18 +209,18 @@ def test_prusalink_refuses_an_existing_name_without_overwrite(farm):
 def job_of(fp):
     """(file name, printing?) from the kind's own state endpoint."""
     if fp["kind"] == "prusalink":
-        r = requests.get(base(fp) + "/api/v1/job", timeout=10, **auth(fp))
+        r = requests.get(sim_base(fp) + "/api/v1/job", timeout=10, **sim_auth(fp))
         if r.status_code == 204:
             return None, False
         j = r.json()
         return j["file"]["display_name"], j["state"] == "PRINTING"
     if fp["kind"] == "octoprint":
-        j = requests.get(base(fp) + "/api/job", timeout=10, **auth(fp)).json()
-        flags = requests.get(base(fp) + "/api/printer", timeout=10,
-                             **auth(fp)).json()["state"]["flags"]
+        j = requests.get(sim_base(fp) + "/api/job", timeout=10, **sim_auth(fp)).json()
+        flags = requests.get(sim_base(fp) + "/api/printer", timeout=10,
+                             **sim_auth(fp)).json()["state"]["flags"]
         return j["job"]["file"]["name"], j["state"] == "Printing" and flags["printing"]
-    st = requests.get(base(fp) + "/printer/objects/query?print_stats", timeout=10,
-                      **auth(fp)).json()["result"]["status"]["print_stats"]
+    st = requests.get(sim_base(fp) + "/printer/objects/query?print_stats", timeout=10,
+                      **sim_auth(fp)).json()["result"]["status"]["print_stats"]
     return st["filename"], st["state"] == "printing"
 
 
@@ -301,26 +238,26 @@ def test_print_after_upload_starts_the_job_and_a_busy_printer_refuses_another(fa
         else:
             assert r.json()["result"]["print_started"] is True
     assert job_of(fp) == ("first.gcode", True)
-    assert sha(fetch(fp, "first.gcode")) == sha(data)
+    assert sha(sim_bytes(fp, "first.gcode")) == sha(data)
 
     other = gcode(3000, seed=61)
     if kind == "prusalink":
         r = upload(fp, "second.gcode", other, headers={"Print-After-Upload": "?1"})
         assert r.status_code == 409, r.text
-        assert "second.gcode" not in listing(fp)
+        assert "second.gcode" not in sim_listing(fp)
     elif kind == "octoprint":
         r = upload(fp, "second.gcode", other, fields={"print": "true"})
         assert r.status_code == 409, r.text
-        assert "second.gcode" not in listing(fp)
+        assert "second.gcode" not in sim_listing(fp)
     else:
         # Moonraker keeps the file and says it did not start it
         r = put(fp, "second.gcode", other, fields={"print": "true"})
         assert r.json()["result"]["print_started"] is False
-        assert listing(fp)["second.gcode"] == len(other)
+        assert sim_listing(fp)["second.gcode"] == len(other)
     assert job_of(fp) == ("first.gcode", True)
     # storing without printing is fine while a job runs
     put(fp, "third.gcode", other)
-    assert listing(fp)["third.gcode"] == len(other)
+    assert sim_listing(fp)["third.gcode"] == len(other)
 
 
 def test_octoprint_select_without_print_makes_the_file_the_job(farm):
@@ -353,7 +290,7 @@ def test_bambu_prints_an_uploaded_file_started_over_mqtt(farm):
         assert started["print"]["gcode_state"] in ("PREPARE", "RUNNING")
     finally:
         w.close()
-    assert sha(fetch(fp, name)) == sha(data)
+    assert sha(sim_bytes(fp, name)) == sha(data)
 
 
 # ---- refusals store nothing ----
@@ -365,9 +302,9 @@ def test_wrong_credentials_are_refused_and_nothing_is_stored(farm, kind):
     data = gcode(4000, seed=80)
     if kind == "bambu":
         with pytest.raises(ftplib.error_perm, match="^530"):
-            ftps(fp, password="00000000")
+            ftps_session(fp, password="00000000")
         # without a login STOR is refused before any data connection
-        ftp = ftps(fp, login=False)
+        ftp = ftps_session(fp, login=False)
         try:
             with pytest.raises(ftplib.error_perm, match="^530"):
                 ftp.sendcmd("STOR " + name)
@@ -380,13 +317,13 @@ def test_wrong_credentials_are_refused_and_nothing_is_stored(farm, kind):
         assert r.status_code == 403, r.text
     elif kind == "octoprint":
         assert upload(fp, name, data, headers={"X-Api-Key": "wrong"}).status_code == 403
-        r = requests.post(base(fp) + "/api/files/local", timeout=10,
+        r = requests.post(sim_base(fp) + "/api/files/local", timeout=10,
                           files={"file": (name, data)})
         assert r.status_code == 403
     else:
         r = upload(fp, name, data, headers={"X-Api-Key": "wrong"})
         assert r.status_code == 401 and r.json()["error"]["code"] == 401
-    assert name not in listing(fp)
+    assert name not in sim_listing(fp)
 
 
 def test_moonraker_refuses_a_checksum_mismatch(farm):
@@ -396,11 +333,11 @@ def test_moonraker_refuses_a_checksum_mismatch(farm):
     assert r.status_code == 422, r.text
     err = r.json()["error"]
     assert err["code"] == 422 and sha(data) in err["message"]
-    assert "checked.gcode" not in listing(fp)
+    assert "checked.gcode" not in sim_listing(fp)
     # the right checksum, in any case, is taken
     r = put(fp, "checked.gcode", data, fields={"checksum": sha(data).upper()})
     assert r.json()["result"]["item"]["size"] == len(data)
-    assert sha(fetch(fp, "checked.gcode")) == sha(data)
+    assert sha(sim_bytes(fp, "checked.gcode")) == sha(data)
 
 
 BAD_NAMES = [
@@ -414,7 +351,7 @@ BAD_NAMES = [
 @pytest.mark.parametrize("kind", KINDS)
 def test_bad_names_are_refused_and_not_stored(farm, kind):
     fp = printer(farm, kind)
-    before = listing(fp)
+    before = sim_listing(fp)
     data = gcode(1000, seed=100)
     for name, why in BAD_NAMES:
         if kind in ("octoprint", "moonraker") and "\x01" in name:
@@ -434,7 +371,7 @@ def test_bad_names_are_refused_and_not_stored(farm, kind):
     else:
         r = upload(fp, "part.gcode", data, fields={"path": "folder"})
         assert r.status_code == 400, r.text
-    assert listing(fp) == before
+    assert sim_listing(fp) == before
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -444,18 +381,18 @@ def test_a_file_over_the_printers_bound_is_refused(farm, kind):
     put(fp, "fits.gcode", fits)
     code = refused(fp, "over.gcode", over)
     assert code == (552 if kind == "bambu" else 413)
-    files = listing(fp)
+    files = sim_listing(fp)
     assert files["fits.gcode"] == TINY and "over.gcode" not in files
     # the connection's refusal leaves the printer answering
-    assert sha(fetch(fp, "fits.gcode")) == sha(fits)
+    assert sha(sim_bytes(fp, "fits.gcode")) == sha(fits)
 
 
 @pytest.mark.parametrize("kind", ("octoprint", "moonraker"))
 def test_a_malformed_upload_form_is_refused(farm, kind):
     fp = printer(farm, kind)
-    before = listing(fp)
-    url = base(fp) + ("/api/files/local" if kind == "octoprint" else "/server/files/upload")
-    h = auth(fp)["headers"]
+    before = sim_listing(fp)
+    url = sim_base(fp) + ("/api/files/local" if kind == "octoprint" else "/server/files/upload")
+    h = sim_auth(fp)["headers"]
     part = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; '
             b'filename="form.gcode"\r\n\r\nG28\r\n')
     bodies = [
@@ -472,12 +409,12 @@ def test_a_malformed_upload_form_is_refused(farm, kind):
         r = requests.post(url, data=body, headers=dict(h, **{"Content-Type": ctype}),
                           timeout=10)
         assert r.status_code == 400, (ctype, body, r.text)
-    assert listing(fp) == before
+    assert sim_listing(fp) == before
     # the same form, whole, is taken
     r = requests.post(url, data=part + b"--XyZ--\r\n", timeout=10,
                       headers=dict(h, **{"Content-Type": "multipart/form-data; boundary=XyZ"}))
     assert r.status_code == 201, r.text
-    assert fetch(fp, "form.gcode") == b"G28"
+    assert sim_bytes(fp, "form.gcode") == b"G28"
 
 
 def test_prusalink_wants_content_length_and_raw_bytes(farm):
@@ -487,13 +424,13 @@ def test_prusalink_wants_content_length_and_raw_bytes(farm):
         c.sendall(b"PUT /api/v1/files/usb/nolength.gcode HTTP/1.1\r\nX-Api-Key: "
                   + fp["password"].encode() + b"\r\n\r\n")
         assert c.recv(4096).startswith(b"HTTP/1.1 411")
-    r = requests.put(base(fp) + "/api/v1/files/usb/typed.gcode", data=b"G28\n",
+    r = requests.put(sim_base(fp) + "/api/v1/files/usb/typed.gcode", data=b"G28\n",
                      headers=dict(key, **{"Content-Type": "text/plain"}), timeout=10)
     assert r.status_code == 415, r.text
-    r = requests.put(base(fp) + "/api/v1/files/usb/flag.gcode", data=b"G28\n",
+    r = requests.put(sim_base(fp) + "/api/v1/files/usb/flag.gcode", data=b"G28\n",
                      headers=dict(key, **{"Overwrite": "yes"}), timeout=10)
     assert r.status_code == 400, r.text
-    files = listing(fp)
+    files = sim_listing(fp)
     assert not {"nolength.gcode", "typed.gcode", "flag.gcode"} & set(files)
 
 
@@ -541,10 +478,10 @@ def test_curl_uploads_as_the_telemetry_worker_would(farm, tmp_path):
         ["curl", "-sS", "--digest", "-u", "maker:" + fp["password"], "-T", str(f),
          "-H", "Content-Type: application/octet-stream", "-H", "Print-After-Upload: ?0",
          "-o", "/dev/null", "-w", "%{http_code}",
-         base(fp) + "/api/v1/files/usb/curl.gcode"],
+         sim_base(fp) + "/api/v1/files/usb/curl.gcode"],
         capture_output=True, text=True, timeout=60)
     assert out.stdout == "201", out.stderr
-    assert sha(fetch(fp, "curl.gcode")) == sha(data)
+    assert sha(sim_bytes(fp, "curl.gcode")) == sha(data)
     fp = printer(farm, "bambu")
     port = fp["ftp_port"]
     out = subprocess.run(
@@ -554,8 +491,8 @@ def test_curl_uploads_as_the_telemetry_worker_would(farm, tmp_path):
          "ftps://%s:%d/curl.gcode.3mf" % (fp["serial"], port)],
         capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert listing(fp)["curl.gcode.3mf"] == len(data)
-    assert sha(fetch(fp, "curl.gcode.3mf")) == sha(data)
+    assert sim_listing(fp)["curl.gcode.3mf"] == len(data)
+    assert sha(sim_bytes(fp, "curl.gcode.3mf")) == sha(data)
 
 
 # ---- deleting ----
@@ -566,24 +503,24 @@ def test_a_deleted_file_leaves_the_listing(farm, kind):
     put(fp, "doomed.gcode", gcode(3000, seed=140))
     for name in ("doomed.gcode", "calibration_cube.gcode"):     # uploaded, built-in
         if kind == "bambu":
-            ftp = ftps(fp)
+            ftp = ftps_session(fp)
             assert ftp.delete(name).startswith("250")
             ftp.quit()
         else:
             path = {"prusalink": "/api/v1/files/usb/", "octoprint": "/api/files/local/",
                     "moonraker": "/server/files/gcodes/"}[kind]
-            r = requests.delete(base(fp) + path + name, timeout=10, **auth(fp))
+            r = requests.delete(sim_base(fp) + path + name, timeout=10, **sim_auth(fp))
             if kind == "moonraker":
                 assert r.status_code == 200 and r.json()["result"]["action"] == "delete_file"
                 assert r.json()["result"]["item"]["path"] == name
             else:
                 assert r.status_code == 204, r.text
-        assert name not in listing(fp)
+        assert name not in sim_listing(fp)
     if kind == "bambu":
-        ftp = ftps(fp)
+        ftp = ftps_session(fp)
         with pytest.raises(ftplib.error_perm, match="^550"):
             ftp.delete("doomed.gcode")
         ftp.quit()
     else:
-        r = requests.delete(base(fp) + path + "doomed.gcode", timeout=10, **auth(fp))
+        r = requests.delete(sim_base(fp) + path + "doomed.gcode", timeout=10, **sim_auth(fp))
         assert r.status_code == 404

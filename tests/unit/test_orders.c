@@ -448,6 +448,15 @@ piece(struct pricing_part *p, double grams, double minutes, long long qty)
 	p->override_unit_cents = -1;
 }
 
+/* The lines of a price, summed. */
+static long long
+lines_sum(const struct pricing_lines *l)
+{
+	return l->material_cents + l->machine_cents + l->labour_cents +
+	    l->setup_cents + l->overhead_cents + l->margin_cents -
+	    l->discount_cents;
+}
+
 /* Every line of the breakdown adds up to the totals, to the cent. */
 static void
 adds_up(const struct pricing_part *p, size_t n,
@@ -457,14 +466,10 @@ adds_up(const struct pricing_part *p, size_t n,
 	size_t		i;
 
 	for (i = 0; i < n; i++) {
-		ck_assert_int_eq(p[i].material_cents + p[i].machine_cents +
-		    p[i].labour_cents + p[i].setup_cents + p[i].overhead_cents +
-		    p[i].margin_cents - p[i].discount_cents, p[i].amount_cents);
+		ck_assert_int_eq(lines_sum(&p[i].lines), p[i].amount_cents);
 		sum += p[i].amount_cents;
 	}
-	ck_assert_int_eq(tot->material_cents + tot->machine_cents +
-	    tot->labour_cents + tot->setup_cents + tot->overhead_cents +
-	    tot->margin_cents - tot->discount_cents + tot->minimum_cents,
+	ck_assert_int_eq(lines_sum(&tot->lines) + tot->minimum_cents,
 	    tot->net_cents);
 	ck_assert_int_eq(sum + tot->minimum_cents, tot->net_cents);
 	ck_assert_int_eq(tot->net_cents + tot->vat_cents, tot->gross_cents);
@@ -481,18 +486,18 @@ START_TEST(quote_lines_add_up_and_follow_the_settings)
 	piece(&p[1], 7.5, 33.0, 12);
 	ck_assert_int_eq(pricing_quote(&s, p, 2, &tot), 0);
 	/* 40 g x 3 at 22.00/kg + 50 % = 3.96; 2 h x 3 x 2.50 = 15.00 */
-	ck_assert_int_eq(p[0].material_cents, 396);
-	ck_assert_int_eq(p[0].machine_cents, 1500);
-	ck_assert_int_eq(p[0].labour_cents, 450);
-	ck_assert_int_eq(p[0].setup_cents, 300);
-	ck_assert_int_eq(p[0].overhead_cents, 265);
+	ck_assert_int_eq(p[0].lines.material_cents, 396);
+	ck_assert_int_eq(p[0].lines.machine_cents, 1500);
+	ck_assert_int_eq(p[0].lines.labour_cents, 450);
+	ck_assert_int_eq(p[0].lines.setup_cents, 300);
+	ck_assert_int_eq(p[0].lines.overhead_cents, 265);
 	/* (2646 + 265) / 0.7 / 3 = 1386.19 -> 13.90 */
 	ck_assert_int_eq(p[0].unit_cents, 1390);
 	ck_assert_int_eq(p[0].discount_bp, 0);
 	ck_assert_int_eq(p[0].unit_gross_cents, 1654);
 	/* twelve pieces reach the 10-piece tier */
 	ck_assert_int_eq(p[1].discount_bp, 500);
-	ck_assert_int_gt(p[1].discount_cents, 0);
+	ck_assert_int_gt(p[1].lines.discount_cents, 0);
 	ck_assert_int_eq(p[1].unit_cents % 10, 0);
 	ck_assert_int_eq(tot.minimum_cents, 0);
 	adds_up(p, 2, &tot);
@@ -518,7 +523,7 @@ START_TEST(small_quotes_reach_the_minimum_and_overrides_win)
 	p[0].override_unit_cents = 100;
 	ck_assert_int_eq(pricing_quote(&s, p, 1, &tot), 0);
 	ck_assert_int_eq(p[0].unit_cents, 100);
-	ck_assert_int_lt(p[0].margin_cents, 0);
+	ck_assert_int_lt(p[0].lines.margin_cents, 0);
 	adds_up(p, 1, &tot);
 	/* out of range */
 	piece(&p[0], -1.0, 10.0, 1);
