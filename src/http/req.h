@@ -36,7 +36,7 @@ struct req;
 #define ROUTE_NO_TX	0x04	/* unsafe method that manages its own writes */
 #define ROUTE_NO_DB	0x08	/* answers without the database */
 #define ROUTE_FORM	0x10	/* body is a urlencoded form, not JSON */
-#define ROUTE_RAW	0x20	/* handler sets content type and body itself */
+#define ROUTE_RAW	0x20	/* body unparsed; the handler may write the answer */
 #define ROUTE_UPLOAD	0x40	/* body is a file: up to upload_max bytes */
 
 enum param_in { IN_PATH, IN_QUERY, IN_BODY };

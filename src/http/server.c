@@ -621,7 +621,9 @@ render_ok(struct req *r)
 
 	if (r->location != NULL || r->status == 204)
 		return;
-	if (r->route->flags & ROUTE_RAW)
+	/* a raw route wrote its own body, or answers JSON like any other */
+	if ((r->route->flags & ROUTE_RAW) && (r->content_type_out != NULL ||
+	    r->body_out.len > 0))
 		return;
 	if (r->route->flags & ROUTE_PAGE) {
 		base = page_view(r);

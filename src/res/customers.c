@@ -21,6 +21,7 @@
 #include "core/json.h"
 #include "db/db.h"
 #include "http/req.h"
+#include "res/customers.h"
 #include "res/record.h"
 
 #define CUSTOMER_COLS \
@@ -303,14 +304,15 @@ customers_row_id(struct req *r, json_t *row)
 	    json_object_get(row, "id")));
 }
 
-/* Creates a customer from the request; *row is the stored one. */
-static int
-customers_make(struct req *r, json_t **row)
+int
+customers_make_from(struct req *r, const char *source, json_t **row)
 {
 	json_t		*m;
 	const char	*p[NFIELDS];
 
 	m = customers_merge(r, NULL);
+	if (source != NULL)
+		json_object_set_new(m, "source", json_string(source));
 	if (customers_validate(r, m) != 0)
 		return r->err.code;
 	customers_params(m, p);
@@ -319,6 +321,13 @@ customers_make(struct req *r, json_t **row)
 		return customers_conflict(r, m);
 	return req_audit(r, "create", "customer", customers_row_id(r, *row),
 	    NULL, *row);
+}
+
+/* Creates a customer from the request; *row is the stored one. */
+static int
+customers_make(struct req *r, json_t **row)
+{
+	return customers_make_from(r, NULL, row);
 }
 
 /* Changes the customer {id} by the fields the request sent. */

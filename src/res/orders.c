@@ -996,14 +996,12 @@ orders_line_delete(struct req *r)
  * the order as it was.
  */
 static int
-orders_status_set(struct req *r, const char *to, const char *carrier,
-    const char *tracking, json_t **before)
+orders_status_set(struct req *r, long long id, const char *to,
+    const char *carrier, const char *tracking, json_t **before)
 {
 	struct stock_actor	 who;
 	json_t			*changes;
-	long long		 id;
 
-	id = req_int(r, "id", 0);
 	if (orders_lock(r, id, before) != 0)
 		return r->err.code;
 	record_actor(r, &who);
@@ -1016,13 +1014,34 @@ orders_status_set(struct req *r, const char *to, const char *carrier,
 	return 0;
 }
 
+int
+orders_make(struct req *r, json_t *in, long long *id)
+{
+	json_t	*out;
+
+	if (orders_insert(r, in, id) != 0)
+		return r->err.code;
+	return orders_record(r, *id, "create", NULL, &out);
+}
+
+int
+orders_confirm(struct req *r, long long id)
+{
+	json_t	*before, *out;
+
+	if (orders_status_set(r, id, "confirmed", NULL, NULL, &before) != 0)
+		return r->err.code;
+	return orders_record(r, id, "status_confirmed", before, &out);
+}
+
 static int
 orders_status(struct req *r)
 {
 	json_t	*before;
 
-	if (orders_status_set(r, req_str(r, "status"), req_str(r, "carrier"),
-	    req_str(r, "tracking_number"), &before) != 0)
+	if (orders_status_set(r, req_int(r, "id", 0), req_str(r, "status"),
+	    req_str(r, "carrier"), req_str(r, "tracking_number"),
+	    &before) != 0)
 		return r->err.code;
 	return orders_answer(r, req_int(r, "id", 0), 200, arena_printf(
 	    r->arena, "status_%s", req_str(r, "status")), before);
@@ -1582,7 +1601,8 @@ orders_page_status(struct req *r)
 	const char	*to;
 
 	to = req_str(r, "status");
-	if (orders_status_set(r, to, orders_page_opt(r, "carrier"),
+	if (orders_status_set(r, req_int(r, "id", 0), to,
+	    orders_page_opt(r, "carrier"),
 	    orders_page_opt(r, "tracking_number"), &before) != 0 ||
 	    orders_record(r, req_int(r, "id", 0), arena_printf(r->arena,
 	    "status_%s", to), before, &out) != 0)

@@ -372,19 +372,6 @@ profiles_slots_store(struct req *r, const char *plate, json_t *slots,
 	return 0;
 }
 
-/* ROUTE_RAW answers are written by the handler. */
-static void
-profiles_answer(struct req *r, int status, json_t *body)
-{
-	char	*s;
-
-	r->status = status;
-	r->content_type_out = "application/json";
-	s = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-	buf_addstr(&r->body_out, s != NULL ? s : "{}");
-	free(s);
-}
-
 /* ".gcode" of "part.GCODE", lower case; NULL when unfit. */
 static const char *
 profiles_ext(struct req *r, const char *name)
@@ -663,7 +650,7 @@ profiles_create(struct req *r)
 	}
 	if (profiles_store_plate(r, pid, in, &row) != 0)
 		return r->err.code;
-	profiles_answer(r, 201, row);
+	req_json(r, 201, json_incref(row));
 	return 0;
 }
 

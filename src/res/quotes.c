@@ -196,7 +196,6 @@ static const struct stmt quotes_stmts[] = {
 	  "OR " QUOTE_STATUS " = $1) AND ($2::boolean IS NULL OR "
 	  "q.review_required = $2::boolean) ORDER BY q.id DESC LIMIT "
 	  "$3::integer OFFSET $4::integer", 4 },
-	NUMBERS_STMT,
 };
 
 enum { ST_SHOP, ST_INSERT, ST_PART_INSERT, ST_BY_TOKEN, ST_BY_ID, ST_LOCK,
@@ -1006,7 +1005,7 @@ quotes_create(struct req *r)
 	const char		*v;
 	json_t			*q;
 	size_t			 i, got, n = 0, files = 0;
-	long long		 id;
+	long long		 id = 0;
 	int			 k;
 
 	k = form_split(r->content_type, r->body, r->body_len, fp,
@@ -1286,7 +1285,7 @@ quotes_convert_do(struct req *r, json_t *q)
 {
 	json_t		*parts, *part, *in, *lines, *row, *bd;
 	const char	*p[2];
-	long long	 pid, oid;
+	long long	 pid = 0, oid = 0;
 	size_t		 i;
 
 	p[0] = quotes_ll(r, json_row_int(q, "id"));

@@ -29,6 +29,8 @@ extern const struct resource	production_orders_resource;
 extern const struct resource	print_jobs_resource;
 extern const struct resource	customers_resource;
 extern const struct resource	settings_resource;
+/* quotes */
+extern const struct resource	quotes_resource;
 /* printers */
 extern const struct resource	farm_resource;
 extern const struct resource	printer_commands_resource;
@@ -62,6 +64,8 @@ const struct resource *const resources[] = {
 	&print_jobs_resource,
 	&customers_resource,
 	&settings_resource,
+	/* quotes */
+	&quotes_resource,
 	/* printers */
 	&farm_resource,
 	&printer_commands_resource,
