@@ -33,6 +33,17 @@ struct mesh_stats {
 };
 
 /*
+ * A caller that wants the triangles themselves (a preview image, say)
+ * passes a sink: triangle() sees each one as it is read, in millimetres
+ * (after units and transforms), corners in the file's order.
+ */
+struct mesh_sink {
+	void	(*triangle)(void *ctx, const double a[3], const double b[3],
+		    const double c[3]);
+	void	 *ctx;
+};
+
+/*
  * Measures an STL file: binary when 84 + 50 * n == len for the count n
  * its header gives (checked before anything is allocated), else ASCII
  * ("solid ..." with facet/vertex lines, read once, in linear time).
