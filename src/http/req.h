@@ -187,7 +187,10 @@ const char	*req_actor(struct req *);
 int		 req_audit(struct req *, const char *action, const char *entity,
 		    const char *entity_id, json_t *before, json_t *after);
 
-/* Publishes a JSON event to a live channel (best effort, logged). */
+/*
+ * Publishes a JSON event (with its "type") to a live channel, best effort
+ * and logged; takes the event's reference.
+ */
 void		 req_publish(struct req *, const char *channel, json_t *event);
 
 #endif

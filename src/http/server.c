@@ -290,6 +290,7 @@ void
 req_publish(struct req *r, const char *channel, json_t *event)
 {
 	live_publish(channel, event);
+	json_decref(event);
 }
 
 /* ---- the request path ---- */

@@ -765,9 +765,9 @@ orders_record(struct req *r, long long id, const char *action,
 	if (action != NULL && req_audit(r, action, "order", orders_id(r, id),
 	    before, after) != 0)
 		return r->err.code;
-	req_publish(r, "orders", json_pack("{s:s, s:I, s:O}", "event", action
-	    != NULL ? action : "change", "id", (json_int_t)id, "status",
-	    json_object_get(*out, "status")));
+	req_publish(r, "orders", json_pack("{s:s, s:s, s:I, s:O}", "type",
+	    "order", "event", action != NULL ? action : "change", "id",
+	    (json_int_t)id, "status", json_object_get(*out, "status")));
 	return 0;
 }
 
@@ -1078,26 +1078,6 @@ orders_page_money(struct req *r, json_t *row, const char *key,
 	return record_money(r, json_row_int(row, key), cur);
 }
 
-/* "2026-03-01" as "1 Mar 2026" (en) or "01.03.2026" (de); NULL stays. */
-static const char *
-orders_page_date(struct req *r, const char *s)
-{
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	long	 y, m, d;
-
-	if (s == NULL || strlen(s) < 10 || s[4] != '-' || s[7] != '-')
-		return s;
-	y = strtol(s, NULL, 10);
-	m = strtol(s + 5, NULL, 10);
-	d = strtol(s + 8, NULL, 10);
-	if (m < 1 || m > 12 || d < 1 || d > 31)
-		return s;
-	if (strcmp(r->lang, "de") == 0)
-		return arena_printf(r->arena, "%02ld.%02ld.%04ld", d, m, y);
-	return arena_printf(r->arena, "%ld %s %04ld", d, mon[m - 1], y);
-}
-
 /* A quantity as people read it: at most 3 places, no trailing zeros. */
 static const char *
 orders_page_num(struct req *r, double v)
@@ -1206,9 +1186,9 @@ orders_page(struct req *r)
 		json_object_set_new(row, "gross", json_string(
 		    orders_page_money(r, row, "gross_cents", cur)));
 		json_object_set_new(row, "order_date_text", json_string(
-		    orders_page_date(r, json_row_str(row, "order_date"))));
+		    record_date(r, json_row_str(row, "order_date"))));
 		json_object_set_new(row, "due_date_text", json_string(
-		    orders_page_date(r, json_row_str(row, "due_date"))));
+		    record_date(r, json_row_str(row, "due_date"))));
 	}
 	n = json_row_int(cnt, "n");
 	states = json_array();
@@ -1473,8 +1453,8 @@ orders_page_view(struct req *r, long long id, long long job_id)
 	req_localize_times(r, one);
 	orders_page_label(r, o, "orders_status_");
 	json_object_set_new(o, "order_date_text", json_string(
-	    orders_page_date(r, json_row_str(o, "order_date"))));
-	json_object_set_new(o, "due_date_text", json_string(orders_page_date(
+	    record_date(r, json_row_str(o, "order_date"))));
+	json_object_set_new(o, "due_date_text", json_string(record_date(
 	    r, json_row_str(o, "due_date"))));
 	json_object_set_new(o, "net", json_string(orders_page_money(r, o,
 	    "net_cents", cur)));

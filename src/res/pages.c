@@ -1,6 +1,6 @@
 /*
  * pages.c -- the navigation pages that have no resource of their own yet:
- * dashboard, quotes, reports and settings (printers: res/farm.c).  Each
+ * dashboard, reports and settings (printers: res/farm.c).  Each
  * renders its template with the base view; the templates say what will
  * appear there.
  */
@@ -33,7 +33,6 @@ pages_dashboard(struct req *r)
 static const struct route pages_routes[] = {
 	{ "GET", "/", pages_dashboard, ROLE_ANY, ROUTE_PAGE, NULL,
 	    "pages/dashboard" },
-	PAGE("/quotes", "pages/quotes", ROLE_ANY),
 	PAGE("/reports", "pages/reports", ROLE_ANY),
 	PAGE("/settings", "settings/index", ROLE_ANY),
 };

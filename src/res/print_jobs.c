@@ -179,8 +179,8 @@ print_jobs_change(struct req *r, const struct production_job_change *c,
 	    &who, *changes, job, &r->err) != 0 ||
 	    record_audit_changes(r, *changes, NULL) != 0)
 		return r->err.code;
-	req_publish(r, "print-jobs", json_pack("{s:s, s:O, s:O}", "event",
-	    "status", "job", *job, "changes", *changes));
+	req_publish(r, "print-jobs", json_pack("{s:s, s:s, s:O, s:O}", "type",
+	    "print_job", "event", "status", "job", *job, "changes", *changes));
 	return 0;
 }
 

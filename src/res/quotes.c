@@ -50,9 +50,11 @@
 #include "core/err.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "db/db.h"
 #include "domain/estimate.h"
+#include "domain/money.h"
 #include "domain/numbers.h"
 #include "domain/pricing.h"
 #include "http/req.h"
@@ -62,6 +64,8 @@
 #include "parse/threemf.h"
 #include "res/customers.h"
 #include "res/orders.h"
+#include "res/quotes.h"
+#include "res/record.h"
 
 #define QUOTES_FILES_MAX	10	/* files in one upload */
 #define QUOTES_PARTS_MAX	20	/* meshes in one quote */
@@ -69,6 +73,8 @@
 #define QUOTES_SMALL_MM		20.0	/* "very small" below this */
 #define QUOTES_THIN_MM		0.8	/* "very thin" below this */
 #define QUOTES_UNITS_MM		8.0	/* largest side: units probably wrong */
+
+#define QUOTE_STATES	"draft|sent|accepted|converted|expired|rejected"
 
 /* The status as it holds today. */
 #define QUOTE_STATUS \
@@ -190,6 +196,8 @@ static const struct stmt quotes_stmts[] = {
 	  "$1::bigint", 2 },
 	{ "quotes_order_gross",
 	  "SELECT gross_cents FROM sales_orders WHERE id = $1::bigint", 1 },
+	{ "quotes_of_order",
+	  "SELECT token FROM quotes WHERE sales_order_id = $1::bigint", 1 },
 	{ "quotes_list",
 	  "SELECT " QUOTE_COLS ", (SELECT count(*) FROM quote_parts p WHERE "
 	  "p.quote_id = q.id) AS parts " QUOTE_FROM "WHERE ($1::text IS NULL "
@@ -201,7 +209,7 @@ static const struct stmt quotes_stmts[] = {
 enum { ST_SHOP, ST_INSERT, ST_PART_INSERT, ST_BY_TOKEN, ST_BY_ID, ST_LOCK,
     ST_PARTS, ST_PART_PRICE, ST_TOTALS, ST_ACCEPT, ST_CONVERTED, ST_SET,
     ST_CUSTOMER_BY_EMAIL, ST_PRODUCT, ST_PLATE, ST_SLOT, ST_PART_PRODUCT,
-    ST_ORDER_GROSS, ST_LIST };
+    ST_ORDER_GROSS, ST_OF_ORDER, ST_LIST };
 
 /* The shop's pricing, read once per request. */
 struct quotes_shop {
@@ -768,6 +776,23 @@ quotes_parts(struct req *r, long long id, json_t **parts)
 	return 0;
 }
 
+/* The materials a customer chooses from: what it costs the shop is not
+ * the customer's business. */
+static json_t *
+quotes_options_view(json_t *materials)
+{
+	json_t	*mats, *m;
+	size_t	 i;
+
+	mats = json_array();
+	json_array_foreach(materials, i, m)
+		json_array_append_new(mats, json_pack("{s:O, s:O, s:O}",
+		    "material", json_object_get(m, "material"), "label",
+		    json_object_get(m, "label"), "colors", json_object_get(m,
+		    "colors")));
+	return mats;
+}
+
 /*
  * The quote as its customer sees it: no paths, no staff notes, no other
  * customer's anything; with the options to choose from.
@@ -778,9 +803,10 @@ quotes_public(struct req *r, const struct quotes_shop *s, json_t *q,
 {
 	static const char *const hidden[] = { "file_path", "file_sha256",
 	    "product_id", "override_unit_cents" };
-	json_t	*out, *ps, *part, *o;
+	json_t	*out, *ps, *part, *o, *mats;
 	size_t	 i, k;
 
+	mats = quotes_options_view(s->materials);
 	ps = json_array();
 	json_array_foreach(parts, i, part) {
 		o = json_deep_copy(part);
@@ -789,7 +815,7 @@ quotes_public(struct req *r, const struct quotes_shop *s, json_t *q,
 		json_array_append_new(ps, o);
 	}
 	out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, "
-	    "s:o, s:{s:O, s:O, s:O, s:O, s:O}, s:{s:s, s:s, s:s}}",
+	    "s:o, s:{s:o, s:O, s:O, s:O, s:O}, s:{s:s, s:s, s:s}}",
 	    "number", json_object_get(q, "number"),
 	    "token", json_object_get(q, "token"),
 	    "status", json_object_get(q, "status"),
@@ -805,7 +831,7 @@ quotes_public(struct req *r, const struct quotes_shop *s, json_t *q,
 	    "order_number"), "status", json_object_get(q, "order_status")) :
 	    json_null(),
 	    "parts", ps,
-	    "options", "materials", s->materials, "qualities", s->qualities,
+	    "options", "materials", mats, "qualities", s->qualities,
 	    "default_quality", json_object_get(s->row, "default_quality"),
 	    "default_infill_pct", json_object_get(s->row,
 	    "default_infill_pct"), "terms", json_object_get(s->row, "terms"),
@@ -1219,6 +1245,45 @@ quotes_options(struct req *r)
 	return quotes_answer(r, 200, req_str(r, "token"));
 }
 
+/* ---- live ---- */
+
+/* The live channel of a quote: named after its token, never its id. */
+static const char *
+quotes_channel(struct req *r, const char *token)
+{
+	char	hex[65];
+
+	sha256_hex(token, strlen(token), hex);
+	hex[32] = '\0';
+	return arena_printf(r->arena, "quote_%s", hex);
+}
+
+/* Tells the quote's page that something changed; it draws itself again. */
+static void
+quotes_changed(struct req *r, const char *token, const char *what)
+{
+	req_publish(r, quotes_channel(r, token), json_pack("{s:s, s:s}",
+	    "type", "quote", "event", what));
+}
+
+void
+quotes_order_moved(struct req *r, long long order_id)
+{
+	struct err	 e;
+	const char	*p = quotes_ll(r, order_id);
+	json_t		*row;
+
+	memset(&e, 0, sizeof(e));
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_OF_ORDER], &p, &row,
+	    &e) != 0) {
+		log_kv(LOG_WARN, "quote page not told of an order's move",
+		    "order_id", p, "error", e.message, NULL);
+		return;
+	}
+	if (row != NULL)
+		quotes_changed(r, json_row_str(row, "token"), "order");
+}
+
 /* ---- acceptance and conversion ---- */
 
 /* The one-off product of a part: its plate is the uploaded file. */
@@ -1330,9 +1395,10 @@ quotes_convert_do(struct req *r, json_t *q)
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_CONVERTED], p, NULL,
 	    &r->err) != 0)
 		return r->err.code;
-	req_publish(r, "quotes", json_pack("{s:s, s:I, s:I}", "event",
-	    "converted", "id", (json_int_t)json_row_int(q, "id"), "order_id",
-	    (json_int_t)oid));
+	req_publish(r, "quotes", json_pack("{s:s, s:s, s:I, s:I}", "type",
+	    "quote", "event", "converted", "id", (json_int_t)json_row_int(q,
+	    "id"), "order_id", (json_int_t)oid));
+	quotes_changed(r, json_row_str(q, "token"), "converted");
 	return req_audit(r, "convert", "quote", p[0], NULL, arena_json(
 	    r->arena, json_pack("{s:I}", "sales_order_id", (json_int_t)oid)));
 }
@@ -1400,6 +1466,7 @@ quotes_accept(struct req *r)
 		    quotes_convert_do(r, q) != 0)
 			return r->err.code;
 	}
+	quotes_changed(r, req_str(r, "token"), "accepted");
 	return quotes_answer(r, 200, req_str(r, "token"));
 }
 
@@ -1511,6 +1578,7 @@ quotes_update(struct req *r)
 		return r->err.code;
 	if (req_audit(r, "update", "quote", p[0], NULL, r->input) != 0)
 		return r->err.code;
+	quotes_changed(r, json_row_str(q, "token"), "updated");
 	return quotes_staff(r, 200, json_row_int(q, "id"));
 }
 
@@ -1529,6 +1597,287 @@ quotes_convert(struct req *r)
 	if (quotes_convert_do(r, q) != 0)
 		return r->err.code;
 	return quotes_staff(r, 200, json_row_int(q, "id"));
+}
+
+/* ---- pages ---- */
+
+/* A part's size as people read it: "40 × 30 × 10 mm". */
+static const char *
+quotes_page_dims(struct req *r, json_t *mesh)
+{
+	double	d[3];
+	int	i;
+
+	for (i = 0; i < 3; i++)
+		d[i] = json_number_value(json_array_get(json_object_get(mesh,
+		    "max"), (size_t)i)) - json_number_value(json_array_get(
+		    json_object_get(mesh, "min"), (size_t)i));
+	return arena_printf(r->arena, "%.1f × %.1f × %.1f mm", d[0], d[1],
+	    d[2]);
+}
+
+/*
+ * Adds what a page shows of quote v (the public view): money as text,
+ * labels, the price lines that are not zero, and the steps of its order.
+ */
+static void
+quotes_page_texts(struct req *r, json_t *v)
+{
+	static const char *const lines[] = { "material", "machine", "labour",
+	    "setup", "overhead", "margin", "discount", "minimum" };
+	static const char *const steps[] = { "confirmed", "in_production",
+	    "ready", "shipped", "completed" };
+	json_t		*bd, *part, *ls, *order, *st;
+	const char	*cur, *os;
+	size_t		 i;
+	long long	 c;
+	int		 gross, reached;
+
+	cur = json_row_str(v, "currency");
+	bd = json_object_get(v, "breakdown");
+	gross = json_row_str(v, "customer_kind") == NULL ||
+	    strcmp(json_row_str(v, "customer_kind"), "business") != 0;
+	json_array_foreach(json_object_get(v, "parts"), i, part) {
+		json_object_set_new(part, "dims_text", json_string(
+		    quotes_page_dims(r, json_object_get(part, "mesh"))));
+		json_object_set_new(part, "unit_text", json_string(record_money(
+		    r, json_row_int(json_object_get(part, "price"), gross ?
+		    "unit_gross_cents" : "unit_cents"), cur)));
+		json_object_set_new(part, "grams_text", json_string(
+		    arena_printf(r->arena, "%.0f g", json_row_num(part,
+		    "grams"))));
+		json_object_set_new(part, "hours_text", json_string(
+		    arena_printf(r->arena, "%.1f h", json_row_num(part,
+		    "minutes") / 60)));
+		json_object_set_new(part, "method_label", json_string(req_t(r,
+		    arena_printf(r->arena, "quote_method_%s", json_row_str(part,
+		    "method")))));
+	}
+	ls = json_array();
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		c = json_row_int(bd, arena_printf(r->arena, "%s_cents",
+		    lines[i]));
+		if (c == 0)
+			continue;
+		json_array_append_new(ls, json_pack("{s:s, s:s, s:s}", "key",
+		    lines[i], "label", req_t(r, arena_printf(r->arena,
+		    "quote_line_%s", lines[i])), "text", record_money(r,
+		    strcmp(lines[i], "discount") == 0 ? -c : c, cur)));
+	}
+	json_object_set_new(v, "lines", ls);
+	json_object_set_new(v, "net_text", json_string(record_money(r,
+	    json_row_int(bd, "net_cents"), cur)));
+	json_object_set_new(v, "vat_text", json_string(record_money(r,
+	    json_row_int(bd, "vat_cents"), cur)));
+	json_object_set_new(v, "vat_pct", json_string(arena_printf(r->arena,
+	    "%g", (double)json_row_int(bd, "vat_bp") / 100)));
+	json_object_set_new(v, "gross_text", json_string(record_money(r,
+	    json_row_int(bd, "gross_cents"), cur)));
+	json_object_set_new(v, "status_label", json_string(req_t(r,
+	    arena_printf(r->arena, "quote_status_%s", json_row_str(v,
+	    "status")))));
+	json_object_set_new(v, "valid_until_text", json_string(record_date(r,
+	    json_row_str(v, "valid_until"))));
+	json_object_set_new(v, "is_open", json_boolean(strcmp(json_row_str(v,
+	    "status"), "draft") == 0 || strcmp(json_row_str(v, "status"),
+	    "sent") == 0));
+	order = json_object_get(v, "order");
+	if (!json_is_object(order))
+		return;
+	os = json_row_str(order, "status");
+	json_object_set_new(order, "status_label", json_string(req_t(r,
+	    arena_printf(r->arena, "orders_status_%s", os))));
+	st = json_array();
+	reached = 1;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		json_array_append_new(st, json_pack("{s:s, s:s, s:b, s:b}",
+		    "key", steps[i], "label", req_t(r, arena_printf(r->arena,
+		    "orders_status_%s", steps[i])), "done", reached, "current",
+		    strcmp(os, steps[i]) == 0));
+		if (strcmp(os, steps[i]) == 0)
+			reached = 0;
+	}
+	json_object_set_new(order, "steps", st);
+	json_object_set_new(order, "cancelled", json_boolean(strcmp(os,
+	    "cancelled") == 0));
+}
+
+/* The public upload page: the shop's choices; the rest is quote.js. */
+static int
+quotes_page_new(struct req *r)
+{
+	struct quotes_shop	 s;
+
+	json_t			*mats, *qs, *q;
+	const char		*key;
+	size_t			 i;
+
+	if (quotes_shop(r, &s) != 0)
+		return r->err.code;
+	mats = quotes_options_view(s.materials);
+	qs = json_deep_copy(s.qualities);
+	json_array_foreach(qs, i, q) {
+		key = arena_printf(r->arena, "quote_quality_%s",
+		    json_row_str(q, "name"));
+		json_object_set_new(q, "label", json_string(strcmp(req_t(r,
+		    key), key) != 0 ? req_t(r, key) : json_row_str(q, "name")));
+		json_object_set_new(q, "selected", json_boolean(strcmp(
+		    json_row_str(q, "name"), json_row_str(s.row,
+		    "default_quality")) == 0));
+	}
+	r->out = json_pack("{s:s, s:s, s:o, s:s, s:o, s:O, s:I, s:I}",
+	    "page", "quote", "title", req_t(r, "quote_page_title"),
+	    "materials", mats, "materials_json", arena_json_text(r->arena,
+	    mats), "qualities", qs, "terms", json_object_get(s.row, "terms"),
+	    "default_infill_pct", (json_int_t)json_row_int(s.row,
+	    "default_infill_pct"), "upload_max_mb", (json_int_t)(
+	    r->cfg->upload_max >> 20));
+	return 0;
+}
+
+/* /q/{token}: the customer's quote and how its order is getting on. */
+static int
+quotes_page_token(struct req *r)
+{
+	struct quotes_shop	 s;
+	json_t			*q, *parts, *v;
+	const char		*token = req_str(r, "token");
+
+	if (quotes_by(r, ST_BY_TOKEN, token, &q) != 0 ||
+	    quotes_parts(r, json_row_int(q, "id"), &parts) != 0 ||
+	    quotes_shop(r, &s) != 0)
+		return r->err.code;
+	v = quotes_public(r, &s, q, parts);
+	quotes_page_texts(r, v);
+	r->out = json_pack("{s:s, s:s, s:o, s:s}", "page", "quote-status",
+	    "title", json_row_str(q, "number"), "quote", v, "quote_live_url",
+	    arena_printf(r->arena, "/live/sub/%s", quotes_channel(r,
+	    token)));
+	return 0;
+}
+
+/* The staff list: newest first, by status, review marks. */
+static int
+quotes_page_list(struct req *r)
+{
+	static const char *const states[] = { "draft", "sent", "accepted",
+	    "converted", "expired", "rejected" };
+	const char	*p[4], *cur;
+	json_t		*rows, *row, *filters;
+	size_t		 i;
+
+	p[0] = req_str(r, "status");
+	p[1] = req_has(r, "review") ? (req_bool(r, "review", 0) ? "true" :
+	    "false") : NULL;
+	p[2] = "100";
+	p[3] = "0";
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_LIST], p, &rows,
+	    &r->err) != 0)
+		return r->err.code;
+	json_array_foreach(rows, i, row) {
+		cur = json_row_str(row, "currency");
+		json_object_set_new(row, "gross_text", json_string(record_money(
+		    r, json_row_int(row, "gross_cents"), cur)));
+		json_object_set_new(row, "status_label", json_string(req_t(r,
+		    arena_printf(r->arena, "quote_status_%s", json_row_str(row,
+		    "status")))));
+		json_object_set_new(row, "who", json_object_get(json_object_get(
+		    row, "contact"), "name") != NULL ? json_incref(
+		    json_object_get(json_object_get(row, "contact"), "name")) :
+		    json_string("—"));
+	}
+	filters = json_array();
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		json_array_append_new(filters, json_pack("{s:s, s:s, s:b}",
+		    "status", states[i], "label", req_t(r, arena_printf(
+		    r->arena, "quote_status_%s", states[i])), "current",
+		    p[0] != NULL && strcmp(p[0], states[i]) == 0));
+	r->out = json_pack("{s:s, s:b, s:s, s:O, s:b, s:o, s:b}", "page",
+	    "quotes", "nav_quotes", 1, "title", req_t(r, "page_quotes"),
+	    "quotes", rows, "has_quotes", json_array_size(rows) > 0,
+	    "filters", filters, "review_only", p[1] != NULL);
+	return 0;
+}
+
+/* A quote as staff see it on its page, with what they can do to it. */
+static int
+quotes_page_show(struct req *r)
+{
+	struct quotes_shop	 s;
+	json_t			*q, *parts, *v, *part;
+	const char		*st;
+	size_t			 i;
+
+	if (quotes_by(r, ST_BY_ID, quotes_ll(r, req_int(r, "id", 0)),
+	    &q) != 0 || quotes_parts(r, json_row_int(q, "id"), &parts) != 0 ||
+	    quotes_shop(r, &s) != 0)
+		return r->err.code;
+	v = quotes_public(r, &s, q, parts);
+	quotes_page_texts(r, v);
+	json_array_foreach(json_object_get(v, "parts"), i, part) {
+		json_object_set(part, "override_unit_cents", json_object_get(
+		    json_array_get(parts, i), "override_unit_cents"));
+		json_object_set_new(part, "unit_net_text", json_string(
+		    record_money(r, json_row_int(json_array_get(parts, i),
+		    "unit_cents"), json_row_str(q, "currency"))));
+	}
+	st = json_row_str(q, "status");
+	r->out = json_pack("{s:s, s:b, s:s, s:o, s:O, s:O, s:O, s:O, s:b, "
+	    "s:b, s:b, s:b, s:b}", "page", "quotes", "nav_quotes", 1, "title",
+	    json_row_str(q, "number"), "quote", v, "quote_id", json_object_get(q,
+	    "id"), "contact", json_object_get(q, "contact"), "note",
+	    json_object_get(q, "note"), "review_reasons", json_object_get(q,
+	    "review_reasons"), "can_edit", r->who.role != ROLE_ACCOUNTANT,
+	    "can_send", strcmp(st, "draft") == 0, "can_reject", strcmp(st,
+	    "draft") == 0 || strcmp(st, "sent") == 0 || strcmp(st,
+	    "accepted") == 0, "can_convert", strcmp(st, "accepted") == 0,
+	    "can_price", strcmp(st, "draft") == 0 || strcmp(st, "sent") == 0 ||
+	    strcmp(st, "accepted") == 0);
+	json_object_set_new(r->out, "page_url", json_string(arena_printf(
+	    r->arena, "/q/%s", json_row_str(q, "token"))));
+	return 0;
+}
+
+/*
+ * The staff page's buttons: they change the quote through the same code
+ * as PATCH /api/v1/quotes/{id} and POST .../convert, then show it again.
+ */
+static int
+quotes_page_action(struct req *r)
+{
+	const char	*a = req_str(r, "action"), *price;
+	long long	 cents;
+	json_t		*in;
+
+	/* the change is made, and audited, as the API's body would say it */
+	in = arena_json(r->arena, json_object());
+	if (strcmp(a, "send") == 0 || strcmp(a, "reject") == 0)
+		json_object_set_new(in, "status", json_string(strcmp(a,
+		    "send") == 0 ? "sent" : "rejected"));
+	else if (strcmp(a, "review") == 0 || strcmp(a, "release") == 0)
+		json_object_set_new(in, "review_required", json_boolean(
+		    strcmp(a, "review") == 0));
+	else if (strcmp(a, "price") == 0) {
+		price = req_str(r, "unit_price");
+		cents = -1;
+		if (price != NULL && *price != '\0' && money_parse(price, 2,
+		    100000000000LL, &cents) != 0) {
+			err_field(&r->err, "unit_price", "is not an amount");
+			return req_invalid(r, "quote");
+		}
+		json_object_set_new(in, "parts", json_pack("[{s:I, s:o}]", "id",
+		    (json_int_t)req_int(r, "part_id", 0), "override_unit_cents",
+		    cents < 0 ? json_null() : json_integer(cents)));
+	}
+	json_object_update(r->args, in);
+	r->input = in;
+	if ((strcmp(a, "convert") == 0 ? quotes_convert(r) :
+	    quotes_update(r)) != 0)
+		return r->err.code;
+	req_flash(r, "ok", arena_printf(r->arena, "quote_flash_%s", a));
+	req_redirect(r, arena_printf(r->arena, "/quotes/%lld", req_int(r,
+	    "id", 0)));
+	return 0;
 }
 
 /* ---- routes ---- */
@@ -1570,8 +1919,7 @@ static const struct param accept_params[] = {
 	PARAM_END,
 };
 static const struct param list_params[] = {
-	{ "status", IN_QUERY, P_ENUM, 0, 0, 0,
-	    "draft|sent|accepted|converted|expired|rejected" },
+	{ "status", IN_QUERY, P_ENUM, 0, 0, 0, QUOTE_STATES },
 	{ "review", IN_QUERY, P_BOOL, 0, 0, 0, NULL },
 	PARAM_PAGE,
 	PARAM_END,
@@ -1583,6 +1931,20 @@ static const struct param update_params[] = {
 	{ "valid_until", IN_BODY, P_STR, 0, 10, 10, NULL },
 	{ "review_required", IN_BODY, P_BOOL, 0, 0, 0, NULL },
 	{ "parts", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	PARAM_END,
+};
+
+static const struct param page_list_params[] = {
+	{ "status", IN_QUERY, P_ENUM, 0, 0, 0, QUOTE_STATES },
+	{ "review", IN_QUERY, P_BOOL, 0, 0, 0, NULL },
+	PARAM_END,
+};
+static const struct param page_action_params[] = {
+	PARAM_ID,
+	{ "action", IN_BODY, P_ENUM, 1, 0, 0,
+	    "send|reject|review|release|price|convert" },
+	{ "part_id", IN_BODY, P_INT, 0, 1, INT64_MAX, NULL },
+	{ "unit_price", IN_BODY, P_STR, 0, 0, 20, NULL },
 	PARAM_END,
 };
 
@@ -1604,6 +1966,18 @@ static const struct route quotes_routes[] = {
 	    update_params, NULL },
 	{ "POST", "/api/v1/quotes/{id}/convert", quotes_convert, STAFF, 0,
 	    params_id, NULL },
+	{ "GET", "/quote", quotes_page_new, ROLE_PUBLIC | ROLE_ANY,
+	    ROUTE_PAGE, NULL, "quotes/new" },
+	{ "GET", "/q/{token}", quotes_page_token, ROLE_PUBLIC | ROLE_ANY,
+	    ROUTE_PAGE, token_params, "quotes/status" },
+	{ "GET", "/quotes", quotes_page_list, ROLE_ANY, ROUTE_PAGE,
+	    page_list_params, "quotes/index" },
+	{ "GET", "/quotes/{id}", quotes_page_show, ROLE_ANY, ROUTE_PAGE,
+	    params_id, "quotes/show" },
+	{ "GET", "/quotes/{id}/action", quotes_page_show, ROLE_ANY,
+	    ROUTE_PAGE, params_id, "quotes/show" },
+	{ "POST", "/quotes/{id}/action", quotes_page_action, STAFF,
+	    ROUTE_PAGE | ROUTE_FORM, page_action_params, "quotes/show" },
 };
 
 const struct resource quotes_resource = {

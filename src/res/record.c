@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "db/db.h"
 #include "http/req.h"
+#include "res/quotes.h"
 #include "res/record.h"
 #include "view/format.h"
 
@@ -24,6 +25,26 @@ record_money(struct req *r, long long cents, const char *currency)
 	format_money(buf, sizeof(buf), cents, currency != NULL ? currency :
 	    "EUR", r->lang);
 	return arena_strdup(r->arena, buf);
+}
+
+/* "2026-03-01" as "1 Mar 2026" (en) or "01.03.2026" (de); NULL stays. */
+const char *
+record_date(struct req *r, const char *s)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	long	 y, m, d;
+
+	if (s == NULL || strlen(s) < 10 || s[4] != '-' || s[7] != '-')
+		return s;
+	y = strtol(s, NULL, 10);
+	m = strtol(s + 5, NULL, 10);
+	d = strtol(s + 8, NULL, 10);
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return s;
+	if (strcmp(r->lang, "de") == 0)
+		return arena_printf(r->arena, "%02ld.%02ld.%04ld", d, m, y);
+	return arena_printf(r->arena, "%ld %s %04ld", d, mon[m - 1], y);
 }
 
 int
@@ -80,6 +101,9 @@ record_audit_changes(struct req *r, json_t *changes, const char *skip)
 
 	json_array_foreach(changes, i, c) {
 		entity = json_string_value(json_object_get(c, "entity"));
+		if (entity != NULL && strcmp(entity, "order") == 0)
+			quotes_order_moved(r, (long long)json_integer_value(
+			    json_object_get(c, "id")));
 		if (entity == NULL || (skip != NULL && strcmp(entity, skip) ==
 		    0))
 			continue;

@@ -83,6 +83,8 @@ int	record_audit_changes(struct req *, json_t *changes,
  * Money for a page: cents in a currency (NULL: EUR) as the request's
  * language writes it ("€1,234.56", "1.234,56 €"), on the arena.
  */
+/* "2026-03-01" as "1 Mar 2026" (en) or "01.03.2026" (de); NULL stays. */
+const char	*record_date(struct req *, const char *date);
 const char	*record_money(struct req *, long long cents,
 	    const char *currency);
 

@@ -14,6 +14,8 @@ import zipfile
 
 import pytest
 
+from util import csrf_of, page_session
+
 T = secrets.token_hex(3)
 
 
@@ -366,3 +368,97 @@ def test_bad_uploads_get_clear_errors_and_store_nothing(api, shop):
     r = upload(api, [("bomb.3mf", b.getvalue())])
     assert r.status_code == 413 and "100 times its packed size" in r.text, r.text
     assert shop.psql("SELECT count(*) FROM quotes")[0][0] == before
+
+
+def test_public_pages_show_the_quote_and_hide_the_shops_costs(api, shop):
+    page = api.get("/quote")
+    assert page.status_code == 200 and 'id="quote-app"' in page.text
+    assert "cost_per_kg" not in page.text and "markup" not in page.text
+    q = quote(api, [(f"lid-{T}.stl", stl_binary(box_triangles(50, 50, 12)))])
+    assert all(set(m) == {"material", "label", "colors"} for m in q["options"]["materials"])
+    r = api.get(q["links"]["page"])
+    assert r.status_code == 200 and q["number"] in r.text
+    assert 'data-testid="quote-gross"' in r.text
+    # a made-up token finds nothing: 404, as for any unknown quote
+    assert api.get("/q/" + "A" * 43).status_code == 404
+
+
+def test_staff_pages_review_price_send_and_convert_a_quote(api, shop, make_user):
+    q = quote(api, [(f"gear-{T}.stl", stl_binary(box_triangles(30, 30, 10)))])
+    qid = shop.psql("SELECT id FROM quotes WHERE number = %s", (q["number"],))[0][0]
+    part = q["parts"][0]
+    assert api.get("/quotes", allow_redirects=False).status_code in (302, 303)
+    s = page_session(api, make_user, "staff")
+    listing = s.get("/quotes")
+    assert listing.status_code == 200 and q["number"] in listing.text
+
+    def act(**data):
+        token = csrf_of(s.get(f"/quotes/{qid}").text)
+        r = s.post(f"/quotes/{qid}/action", data=dict(data, _csrf=token), allow_redirects=False)
+        assert r.status_code == 303, r.text
+        return shop.psql("SELECT status::text, review_required, gross_cents FROM quotes "
+                         "WHERE id = %s", (qid,))[0]
+
+    assert act(action="review")[1] is True
+    status, review, gross = act(action="price", part_id=str(part["id"]), unit_price="40,00")
+    # one piece at 40.00 net, 19 % VAT on top
+    assert gross == 4760, gross
+    row = shop.psql("SELECT override_unit_cents, unit_cents FROM quote_parts WHERE id = %s",
+                    (part["id"],))[0]
+    assert row == (4000, 4000)
+    assert act(action="send")[0] == "sent"
+    # a price that is not an amount is refused at its field and changes nothing
+    token = csrf_of(s.get(f"/quotes/{qid}").text)
+    r = s.post(f"/quotes/{qid}/action", data={"action": "price", "part_id": str(part["id"]),
+                                               "unit_price": "lots", "_csrf": token})
+    assert r.status_code == 422 and "unit_price" in r.text
+    assert shop.psql("SELECT override_unit_cents FROM quote_parts WHERE id = %s",
+                     (part["id"],))[0][0] == 4000
+    # the customer accepts; held for review, it waits for the shop to release and convert
+    r = api.post(f"/api/v1/public/quotes/{q['token']}/accept", json=customer(T + "s"))
+    assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    act(action="release")
+    assert act(action="convert")[0] == "converted"
+    assert shop.psql("SELECT count(*) FROM sales_orders WHERE source = 'quote' AND "
+                     "external_id = %s", (q["number"],))[0][0] == 1
+    # accountants read but do not act
+    a = page_session(api, make_user, "accountant")
+    assert a.get(f"/quotes/{qid}").status_code == 200
+    r = a.post(f"/quotes/{qid}/action", data={"action": "send",
+                                               "_csrf": csrf_of(a.get(f"/quotes/{qid}").text)})
+    assert r.status_code == 403
+
+
+def test_the_customers_page_hears_when_its_order_moves(api, shop, h):
+    import json
+    import threading
+    import time
+    import requests
+    q = quote(api, [(f"clip-{T}.stl", stl_binary(box_triangles(30, 20, 10)))])
+    r = api.post(f"/api/v1/public/quotes/{q['token']}/accept", json=customer(T + "live"))
+    assert r.status_code == 200 and r.json()["status"] == "converted", r.text
+    page = api.get(q["links"]["page"]).text
+    live = re.search(r'data-live="(/live/sub/quote_[0-9a-f]{32})"', page).group(1)
+    assert q["token"] not in live
+    seen, ready = [], threading.Event()
+
+    def listen():
+        with requests.get(api.base_url + live, stream=True, timeout=20,
+                          headers={"Accept": "text/event-stream"}) as s:
+            assert s.status_code == 200
+            ready.set()
+            for line in s.iter_lines(chunk_size=1, decode_unicode=True):
+                if line and line.startswith("data:"):
+                    seen.append(json.loads(line[5:]))
+                    return
+
+    t = threading.Thread(target=listen, daemon=True)
+    t.start()
+    assert ready.wait(10)
+    time.sleep(0.3)
+    oid = shop.psql("SELECT sales_order_id FROM quotes WHERE token = %s", (q["token"],))[0][0]
+    r = api.post(f"/api/v1/orders/{oid}/status", json={"status": "cancelled"}, headers=h)
+    assert r.status_code == 200, r.text
+    t.join(15)
+    assert seen == [{"type": "quote", "event": "order"}], seen
+    assert 'data-status="cancelled"' in api.get(q["links"]["page"]).text
