@@ -66,8 +66,9 @@ static const struct stmt pc_stmts[] = {
 	  "RETURNING id, tls_mode, tls_fingerprint", 1 },
 	{ "pc_plate",
 	  "SELECT pl.id, pl.name, pl.file_name, pl.file_path, pl.file_sha256, "
-	  "pl.file_size, p.name AS product FROM product_plates pl JOIN "
-	  "products p ON p.id = pl.product_id WHERE pl.id = $1", 1 },
+	  "pl.file_size, pl.time_source, p.name AS product FROM "
+	  "product_plates pl JOIN products p ON p.id = pl.product_id WHERE "
+	  "pl.id = $1", 1 },
 	{ "pc_job",
 	  "SELECT j.id, j.status::text AS status, j.plate_id, j.printer_id, "
 	  "pr.name AS printer FROM print_jobs j LEFT JOIN printers pr ON "
@@ -179,6 +180,14 @@ pc_stored_file(struct req *r, json_t *printer, json_t *args, json_t **job)
 		why = arena_printf(r->arena, "plate \"%s\" of %s has no print "
 		    "file: upload one on the product first", json_row_str(
 		    plate, "name"), json_row_str(plate, "product"));
+	else if (why == NULL && json_row_str(plate, "time_source") != NULL &&
+	    strcmp(json_row_str(plate, "time_source"), "estimate") == 0)
+		/* a customer's model (a quote's part) is not a print file */
+		why = arena_printf(r->arena, "plate \"%s\" of %s holds a model "
+		    "to be sliced (%s), not a print file: slice it and upload "
+		    "the print file on the product first", json_row_str(plate,
+		    "name"), json_row_str(plate, "product"), json_row_str(plate,
+		    "file_name"));
 	else if (why == NULL && (words = pc_prints_name(json_row_str(printer,
 	    "kind"), json_row_str(plate, "file_name"))) != NULL)
 		why = arena_printf(r->arena, "this printer starts %s files; "

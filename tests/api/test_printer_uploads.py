@@ -199,9 +199,14 @@ def test_what_cannot_be_started_is_refused_and_nothing_is_queued(api, h, server,
     typed = post(api, h, f"/api/v1/products/{gcode_plate['product_id']}/plates", {
         "name": f"typed-{T}", "print_minutes": 10,
         "slots": [{"material": "PLA", "color_name": "Black", "grams": 5}]})
+    # a customer's model turned into a plate by a quote is not a print file
+    _, model_plate = plate(api, h, f"model-{T}.3mf", project(f"model-{T}"))
+    server.psql("UPDATE product_plates SET time_source = 'estimate' WHERE id = %s",
+                (model_plate["id"],))
     before = server.psql("SELECT count(*) FROM printer_commands")[0][0]
     cases = [
         (octo, {"plate_id": threemf_plate["id"]}, "plate_id", "starts .gcode files"),
+        (bambu, {"plate_id": model_plate["id"]}, "plate_id", "holds a model to be sliced"),
         (bambu, {"plate_id": typed["id"]}, "plate_id", "has no print file"),
         (octo, {"plate_id": 999999999}, "plate_id", "names no plate"),
         (octo, {"print_job_id": 999999999}, "print_job_id", "names no print job"),
