@@ -1,6 +1,6 @@
 /*
- * pdf.c -- a small PDF writer for labels and sheets, on libharu and
- * libqrencode (both are used nowhere else).
+ * pdf.c -- a small PDF writer for labels, sheets and quotes, on libharu,
+ * libqrencode and libpng (all three are used nowhere else).
  *
  * Invariants: the HPDF_Doc is registered on the arena the moment it
  * exists, so it is freed exactly once whatever happens after; libharu's
@@ -8,13 +8,17 @@
  * call's status is checked and turned into an error record; the QR code
  * from libqrencode is freed before pdf_qr returns.  The document never
  * touches a file: pdf_save reads libharu's memory stream into a bounded
- * buffer.
+ * buffer.  PNG bytes are decoded by libpng's simplified reader (which
+ * catches its own errors) and handed to libharu as raw pixels: libharu's
+ * PNG loader lets libpng abort the process on a damaged file.
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <hpdf.h>
+#include <png.h>
 #include <qrencode.h>
 
 #include "core/arena.h"
@@ -28,12 +32,14 @@ struct pdf {
 	HPDF_Doc	 doc;
 	HPDF_Page	 page;
 	double		 page_h;	/* mm, of the current page */
+	int		 npages;
+	const char	*text_hex;	/* colour of text, NULL: black */
 	HPDF_STATUS	 status;	/* the last error libharu reported */
 	HPDF_STATUS	 detail;
 };
 
 static const char *const pdf_font_names[] = {
-	"Helvetica", "Helvetica-Bold", "Courier-Bold"
+	"Helvetica", "Helvetica-Bold", "Courier-Bold", "Helvetica-Oblique"
 };
 
 /* Characters of WinAnsi (CP1252) between 0x80 and 0x9F. */
@@ -107,6 +113,7 @@ pdf_page(struct pdf *p, double w, double h)
 	    HPDF_Page_SetHeight(p->page, (HPDF_REAL)(h * PDF_MM)) != HPDF_OK)
 		return pdf_fail(p, "page size");
 	p->page_h = h;
+	p->npages++;
 	return 0;
 }
 
@@ -270,7 +277,9 @@ pdf_text(struct pdf *p, double x, double y, double maxw, enum pdf_font f,
 	}
 	if (align == PDF_CENTER)
 		x -= w / 2;
-	if (HPDF_Page_SetRGBFill(p->page, 0, 0, 0) != HPDF_OK ||
+	else if (align == PDF_RIGHT)
+		x -= w;
+	if (pdf_colour(p, p->text_hex, 0) != HPDF_OK ||
 	    HPDF_Page_BeginText(p->page) != HPDF_OK ||
 	    HPDF_Page_TextOut(p->page, (HPDF_REAL)(x * PDF_MM),
 	    (HPDF_REAL)((p->page_h - y) * PDF_MM), text) != HPDF_OK ||
@@ -361,6 +370,157 @@ pdf_qr(struct pdf *p, double x, double y, double size, const char *text)
 	}
 	QRcode_free(qr);
 	return rc;
+}
+
+double
+pdf_text_width(struct pdf *p, enum pdf_font f, double size, const char *utf8)
+{
+	HPDF_TextWidth	 tw;
+	HPDF_Font	 font;
+	char		*text;
+
+	if (utf8 == NULL || utf8[0] == '\0')
+		return 0;
+	font = HPDF_GetFont(p->doc, pdf_font_names[f], "WinAnsiEncoding");
+	if (font == NULL)
+		return 0;
+	text = pdf_winansi_text(p->arena, utf8);
+	tw = HPDF_Font_TextWidth(font, (const HPDF_BYTE *)text,
+	    (HPDF_UINT)strlen(text));
+	/* glyph widths are in thousandths of the font size */
+	return (double)tw.width * size / 1000.0 / PDF_MM;
+}
+
+void
+pdf_text_colour(struct pdf *p, const char *hex)
+{
+	p->text_hex = hex;
+}
+
+int
+pdf_line(struct pdf *p, double x1, double y1, double x2, double y2,
+    const char *stroke, double width)
+{
+	HPDF_STATUS	st;
+
+	st = pdf_colour(p, stroke, 1);
+	if (st == HPDF_OK)
+		st = HPDF_Page_SetLineWidth(p->page, (HPDF_REAL)width);
+	if (st == HPDF_OK)
+		st = HPDF_Page_MoveTo(p->page, (HPDF_REAL)(x1 * PDF_MM),
+		    (HPDF_REAL)((p->page_h - y1) * PDF_MM));
+	if (st == HPDF_OK)
+		st = HPDF_Page_LineTo(p->page, (HPDF_REAL)(x2 * PDF_MM),
+		    (HPDF_REAL)((p->page_h - y2) * PDF_MM));
+	if (st == HPDF_OK)
+		st = HPDF_Page_Stroke(p->page);
+	if (st != HPDF_OK)
+		return pdf_fail(p, "line");
+	return 0;
+}
+
+int
+pdf_image_rgb(struct pdf *p, double x, double y, double w, double h,
+    const unsigned char *rgb, int pw, int ph)
+{
+	HPDF_Image	 img;
+	double		 scale, dw, dh;
+
+	if (rgb == NULL || pw < 1 || ph < 1 || pw > PDF_IMAGE_MAX_SIDE ||
+	    ph > PDF_IMAGE_MAX_SIDE)
+		return err_set(p->err, ERR_INVALID, "a picture of %d x %d "
+		    "pixels cannot be placed", pw, ph);
+	img = HPDF_LoadRawImageFromMem(p->doc, rgb, (HPDF_UINT)pw,
+	    (HPDF_UINT)ph, HPDF_CS_DEVICE_RGB, 8);
+	if (img == NULL)
+		return pdf_fail(p, "picture");
+	scale = w / pw < h / ph ? w / pw : h / ph;
+	dw = pw * scale;
+	dh = ph * scale;
+	x += (w - dw) / 2;
+	y += (h - dh) / 2;
+	if (HPDF_Page_DrawImage(p->page, img, (HPDF_REAL)(x * PDF_MM),
+	    (HPDF_REAL)((p->page_h - y - dh) * PDF_MM),
+	    (HPDF_REAL)(dw * PDF_MM), (HPDF_REAL)(dh * PDF_MM)) != HPDF_OK)
+		return pdf_fail(p, "picture");
+	return 0;
+}
+
+int
+pdf_image_png(struct pdf *p, double x, double y, double w, double h,
+    const void *png, size_t len)
+{
+	png_image	 img;
+	png_color	 white = { 255, 255, 255 };
+	unsigned char	*px;
+	int		 rc;
+
+	memset(&img, 0, sizeof(img));
+	img.version = PNG_IMAGE_VERSION;
+	if (png == NULL || !png_image_begin_read_from_memory(&img, png, len))
+		return err_set(p->err, ERR_INVALID, "the picture is not a "
+		    "readable PNG (%s)", img.message[0] != '\0' ? img.message :
+		    "no bytes");
+	if (img.width < 1 || img.height < 1 ||
+	    img.width > PDF_IMAGE_MAX_SIDE || img.height > PDF_IMAGE_MAX_SIDE) {
+		png_image_free(&img);
+		return err_set(p->err, ERR_INVALID, "the picture is %u x %u "
+		    "pixels, more than %d on a side", (unsigned)img.width,
+		    (unsigned)img.height, PDF_IMAGE_MAX_SIDE);
+	}
+	img.format = PNG_FORMAT_RGB;
+	/*
+	 * malloc, not the arena: a quote holds many pictures and each one's
+	 * pixels are needed only until libharu has copied them.
+	 */
+	if ((px = malloc(PNG_IMAGE_SIZE(img))) == NULL) {
+		png_image_free(&img);
+		return err_set(p->err, ERR_INTERNAL, "no memory for a picture "
+		    "of %u x %u pixels", (unsigned)img.width,
+		    (unsigned)img.height);
+	}
+	if (!png_image_finish_read(&img, &white, px, 0, NULL)) {
+		free(px);
+		png_image_free(&img);
+		return err_set(p->err, ERR_INVALID, "the picture is not a "
+		    "readable PNG (%s)", img.message);
+	}
+	rc = pdf_image_rgb(p, x, y, w, h, px, (int)img.width,
+	    (int)img.height);
+	free(px);
+	png_image_free(&img);
+	return rc;
+}
+
+int
+pdf_pages(const struct pdf *p)
+{
+	return p->npages;
+}
+
+int
+pdf_goto(struct pdf *p, int index)
+{
+	HPDF_Page	page;
+
+	if (index < 0 || index >= p->npages ||
+	    (page = HPDF_GetPageByIndex(p->doc, (HPDF_UINT)index)) == NULL)
+		return err_set(p->err, ERR_INTERNAL, "the PDF has no page %d "
+		    "of %d", index + 1, p->npages);
+	p->page = page;
+	p->page_h = (double)HPDF_Page_GetHeight(page) / PDF_MM;
+	return 0;
+}
+
+int
+pdf_info(struct pdf *p, const char *title, const char *author)
+{
+	if ((title != NULL && HPDF_SetInfoAttr(p->doc, HPDF_INFO_TITLE,
+	    pdf_winansi_text(p->arena, title)) != HPDF_OK) ||
+	    (author != NULL && HPDF_SetInfoAttr(p->doc, HPDF_INFO_AUTHOR,
+	    pdf_winansi_text(p->arena, author)) != HPDF_OK))
+		return pdf_fail(p, "document information");
+	return 0;
 }
 
 int
