@@ -3,24 +3,35 @@
  * bounding box, pieces (shells) and whether the surface is closed.
  *
  * An STL file is a soup of triangles, each with its own three corners;
- * corners at the same position are merged first (by their exact float
- * bits, -0 taken as 0), so that the mesh becomes indexed like a 3MF
- * object.  Then, for an indexed mesh:
+ * corners at the same position are merged as they are read (by their
+ * exact float bits, -0 taken as 0, in a hash table that holds the bits
+ * themselves), so that the mesh becomes indexed like a 3MF object.
+ * Then, for an indexed mesh:
  *   - volume: the sum of the signed tetrahedra (origin, a, b, c), which
  *     is the enclosed volume for a closed, consistently wound surface
- *     wherever the origin lies; its magnitude is reported;
- *   - edges: every triangle gives three directed edges; their keys
- *     (smaller index, larger index, direction) are radix-sorted and
- *     counted in one pass.  A closed, manifold and consistently wound
- *     surface uses every edge exactly twice, once each way; an edge used
- *     once is open, three or more times non-manifold, twice the same way
- *     flipped (a triangle faces inwards);
- *   - shells: union-find over the vertices of the triangles.
+ *     wherever the origin lies; its magnitude is reported.  Volume, area,
+ *     box and degenerate triangles are summed by one function (geom_add)
+ *     in the order the triangles come, whichever reader they come from;
+ *   - edges: every triangle gives three directed edges, each put in the
+ *     bucket of its smaller vertex (a counting sort: two passes, no
+ *     comparisons) with its larger vertex and its direction; each bucket
+ *     (about six entries on a usual mesh) is sorted and counted.  A
+ *     closed, manifold and consistently wound surface uses every edge
+ *     exactly twice, once each way; an edge used once is open, three or
+ *     more times non-manifold, twice the same way flipped (a triangle
+ *     faces inwards);
+ *   - shells: union-find over the edges, as the buckets are counted; the
+ *     root of a piece is its smallest vertex.
+ *
+ * A sink (mesh.h), when given, sees each triangle in the reader's loop,
+ * so that it costs nothing when there is none.
  *
  * Bounds: a binary STL's triangle count is checked against the file size
  * (84 + 50 n bytes) and the ceiling before anything is allocated; an
  * ASCII STL is read once, token by token, and stops at the ceiling.
- * Memory while working: about 70 bytes per triangle.
+ * Memory while working on an STL file: about 40 bytes per triangle of a
+ * closed surface (the weld table, 16 bytes per vertex at most half full,
+ * grows with the vertices of a soup that shares none).
  */
 #include <math.h>
 #include <stdint.h>
@@ -33,53 +44,89 @@
 
 #define STL_HEADER	80
 #define STL_RECORD	50
-#define MESH_USED	UINT32_C(0x80000000)	/* a root's mark: a shell */
 #define MESH_INDEX	UINT32_C(0x7fffffff)
 
-/* ---- an indexed mesh ---- */
+/* ---- what every triangle adds ---- */
 
-/* Sorts a by 16-bit digits; count holds 65536 counters. */
+/* The running sums of the geometry, in the order the triangles come. */
+struct geom {
+	double		 vol, area;
+	double		 min[3], max[3];
+	size_t		 degenerate;
+};
+
 static void
-radix_sort(uint64_t *a, uint64_t *tmp, size_t n, size_t *count)
+geom_init(struct geom *g)
 {
-	size_t		 i, sum, c;
-	int		 shift;
-	uint64_t	*from = a, *to = tmp, *swap;
+	int	d;
 
-	for (shift = 0; shift < 64; shift += 16) {
-		memset(count, 0, 65536 * sizeof(*count));
-		for (i = 0; i < n; i++)
-			count[(from[i] >> shift) & 0xffff]++;
-		if (count[(from[0] >> shift) & 0xffff] == n)
-			continue;	/* every key has this digit */
-		for (sum = 0, i = 0; i < 65536; i++) {
-			c = count[i];
-			count[i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			to[count[(from[i] >> shift) & 0xffff]++] = from[i];
-		swap = from;
-		from = to;
-		to = swap;
+	memset(g, 0, sizeof(*g));
+	for (d = 0; d < 3; d++) {
+		g->min[d] = HUGE_VAL;
+		g->max[d] = -HUGE_VAL;
 	}
-	if (from != a)
-		memcpy(a, from, n * sizeof(*a));
 }
+
+/*
+ * Adds triangle (a, b, c); same says that two of its corners are one
+ * vertex; box, that its corners go in the box (a reader that sees each
+ * vertex once puts them in itself).  Inlined in both readers so that the sums are the same, bit
+ * for bit, however a mesh arrives.
+ */
+static inline __attribute__((always_inline)) void
+geom_add(struct geom *g, const double *a, const double *b, const double *c,
+    int same, int box)
+{
+	const double	*p[3] = { a, b, c };
+	double		 u[3], w[3], n[3], len2;
+	int		 k, d;
+
+	for (k = 0; box && k < 3; k++)
+		for (d = 0; d < 3; d++) {
+			if (p[k][d] < g->min[d])
+				g->min[d] = p[k][d];
+			if (p[k][d] > g->max[d])
+				g->max[d] = p[k][d];
+		}
+	g->vol += a[0] * (b[1] * c[2] - b[2] * c[1]) -
+	    a[1] * (b[0] * c[2] - b[2] * c[0]) +
+	    a[2] * (b[0] * c[1] - b[1] * c[0]);
+	for (d = 0; d < 3; d++) {
+		u[d] = b[d] - a[d];
+		w[d] = c[d] - a[d];
+	}
+	n[0] = u[1] * w[2] - u[2] * w[1];
+	n[1] = u[2] * w[0] - u[0] * w[2];
+	n[2] = u[0] * w[1] - u[1] * w[0];
+	len2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
+	g->area += sqrt(len2) / 2;
+	/* zero area, relative to the triangle's own size */
+	if (same || len2 <= 1e-24 * (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]) *
+	    (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]))
+		g->degenerate++;
+}
+
+static void
+geom_done(const struct geom *g, struct mesh_stats *st)
+{
+	st->volume = fabs(g->vol) / 6;
+	st->area = g->area;
+	memcpy(st->min, g->min, sizeof(st->min));
+	memcpy(st->max, g->max, sizeof(st->max));
+	st->degenerate = g->degenerate;
+}
+
+/* ---- what the corners' indices say: shells and edges ---- */
 
 static uint32_t
 uf_find(uint32_t *parent, uint32_t x)
 {
-	uint32_t	r = x, next;
-
-	while (parent[r] != r)
-		r = parent[r];
-	while (parent[x] != r) {	/* path compression */
-		next = parent[x];
-		parent[x] = r;
-		x = next;
+	/* path halving: every other step points at its grandparent */
+	while (parent[x] != x) {
+		parent[x] = parent[parent[x]];
+		x = parent[x];
 	}
-	return r;
+	return x;
 }
 
 static void
@@ -91,61 +138,131 @@ uf_union(uint32_t *parent, uint32_t a, uint32_t b)
 		parent[a < b ? b : a] = a < b ? a : b;
 }
 
-/* Counts the uses of each edge; see the file's comment. */
 static int
-edges_count(const uint32_t *t, size_t nt, struct mesh_stats *st)
+u32_cmp(const void *a, const void *b)
 {
-	uint64_t	*keys, *tmp, k;
-	size_t		 n = nt * 3, i, j, uses, fwd, *count;
-	uint32_t	 a, b;
-	int		 e;
+	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	keys = malloc(n * sizeof(*keys));
-	tmp = malloc(n * sizeof(*tmp));
-	count = malloc(65536 * sizeof(*count));
-	if (keys == NULL || tmp == NULL || count == NULL) {
-		free(keys);
-		free(tmp);
-		free(count);
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts a bucket: most hold about six, a fan's centre holds many. */
+static void
+bucket_sort(uint32_t *a, size_t n)
+{
+	size_t		i, j;
+	uint32_t	x;
+
+	if (n > 32) {
+		qsort(a, n, sizeof(*a), u32_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = a[i];
+		for (j = i; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
+/* One use of edge (a, b): its bucket and what it holds. */
+#define EDGE_BUCKET(a, b)	((a) < (b) ? (a) : (b))
+#define EDGE_ENTRY(a, b)	((a) < (b) ? (b) << 1 | 1 : (a) << 1)
+
+/*
+ * Counts the uses of each edge and the pieces; see the file's comment.
+ * Returns 0, or -1 without memory.
+ */
+static int
+topology_count(const uint32_t *t, size_t nv, size_t nt, struct mesh_stats *st)
+{
+	uint32_t	*end, *ent, *parent, a, b, c, key;
+	size_t		 i, j, k, from, uses, fwd;
+
+	end = calloc(nv + 1, sizeof(*end));
+	ent = malloc(nt * 3 * sizeof(*ent));
+	parent = malloc(nv * sizeof(*parent));
+	if (end == NULL || ent == NULL || parent == NULL) {
+		free(end);
+		free(ent);
+		free(parent);
 		return -1;
 	}
-	for (i = 0; i < nt; i++)
-		for (e = 0; e < 3; e++) {
-			a = t[i * 3 + (size_t)e];
-			b = t[i * 3 + (size_t)(e + 1) % 3];
-			keys[i * 3 + (size_t)e] = a < b ?
-			    ((uint64_t)a << 33) | ((uint64_t)b << 1) | 1 :
-			    ((uint64_t)b << 33) | ((uint64_t)a << 1);
-		}
-	radix_sort(keys, tmp, n, count);
-	free(tmp);
-	free(count);
-	for (i = 0; i < n; i = j) {
-		k = keys[i] >> 1;
-		fwd = 0;
-		for (j = i; j < n && keys[j] >> 1 == k; j++)
-			fwd += keys[j] & 1;
-		uses = j - i;
-		if (uses == 1)
-			st->open_edges++;
-		else if (uses > 2)
-			st->nonmanifold_edges++;
-		else if (fwd != 1)
-			st->flipped_edges++;
+	/* first the sizes of the buckets, then where each one ends */
+	for (i = 0; i < nt; i++) {
+		a = t[i * 3];
+		b = t[i * 3 + 1];
+		c = t[i * 3 + 2];
+		end[EDGE_BUCKET(a, b)]++;
+		end[EDGE_BUCKET(b, c)]++;
+		end[EDGE_BUCKET(c, a)]++;
 	}
-	free(keys);
+	for (from = 0, i = 0; i < nv; i++) {
+		uses = end[i];
+		end[i] = (uint32_t)from;
+		from += uses;
+		parent[i] = (uint32_t)i;
+	}
+	/* filling bucket v moves end[v] from its start to its end */
+	for (i = 0; i < nt; i++) {
+		a = t[i * 3];
+		b = t[i * 3 + 1];
+		c = t[i * 3 + 2];
+		ent[end[EDGE_BUCKET(a, b)]++] = EDGE_ENTRY(a, b);
+		ent[end[EDGE_BUCKET(b, c)]++] = EDGE_ENTRY(b, c);
+		ent[end[EDGE_BUCKET(c, a)]++] = EDGE_ENTRY(c, a);
+	}
+	for (from = 0, i = 0; i < nv; from = end[i++]) {
+		bucket_sort(ent + from, end[i] - from);
+		for (j = from; j < end[i]; j = k) {
+			key = ent[j] >> 1;
+			fwd = 0;
+			for (k = j; k < end[i] && ent[k] >> 1 == key; k++)
+				fwd += ent[k] & 1;
+			uses = k - j;
+			if (uses == 1)
+				st->open_edges++;
+			else if (uses > 2)
+				st->nonmanifold_edges++;
+			else if (fwd != 1)
+				st->flipped_edges++;
+			uf_union(parent, (uint32_t)i, key);
+		}
+	}
+	/*
+	 * A piece's root is its smallest vertex, whose edges all lie in
+	 * its own bucket: a root with edges is one shell, a root without
+	 * is a vertex no triangle uses.
+	 */
+	for (from = 0, i = 0; i < nv; from = end[i++])
+		st->shells += parent[i] == i && end[i] > from;
+	free(end);
+	free(ent);
+	free(parent);
 	return 0;
 }
 
+/* Shells, edges and the verdict, for triangles t over nv vertices. */
 static int
-analyse(const double *v, size_t nv, const uint32_t *t, size_t nt,
-    struct mesh_stats *st, struct err *e)
+topology(const uint32_t *t, size_t nv, size_t nt, struct mesh_stats *st,
+    struct err *e)
+{
+	if (topology_count(t, nv, nt, st) != 0)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	st->watertight = st->open_edges == 0 && st->nonmanifold_edges == 0 &&
+	    st->flipped_edges == 0;
+	return 0;
+}
+
+/* ---- an indexed mesh ---- */
+
+int
+mesh_indexed_sink(const double *v, size_t nv, const uint32_t *t, size_t nt,
+    const struct mesh_sink *sink, struct mesh_stats *st, struct err *e)
 {
 	const double	*p[3];
-	double		 u[3], w[3], c[3], len2, vol = 0, area = 0;
-	uint32_t	*parent;
-	size_t		 i, k;
-	int		 d;
+	struct geom	 g;
+	size_t		 i;
 
 	memset(st, 0, sizeof(*st));
 	st->triangles = nt;
@@ -158,83 +275,57 @@ analyse(const double *v, size_t nv, const uint32_t *t, size_t nt,
 		if (t[i] >= nv)
 			return err_set(e, ERR_INVALID, "triangle %zu names "
 			    "vertex %u of only %zu", i / 3 + 1, t[i], nv);
-	for (d = 0; d < 3; d++) {
-		st->min[d] = HUGE_VAL;
-		st->max[d] = -HUGE_VAL;
-	}
 	for (i = 0; i < nv * 3; i++)
 		if (!isfinite(v[i]))
 			return err_set(e, ERR_INVALID, "vertex %zu has a "
 			    "coordinate that is not a finite number", i / 3 + 1);
-	if ((parent = malloc(nv * sizeof(*parent))) == NULL)
-		return err_set(e, ERR_INTERNAL, "out of memory");
-	for (i = 0; i < nv; i++)
-		parent[i] = (uint32_t)i;
+	geom_init(&g);
 	for (i = 0; i < nt; i++) {
-		for (k = 0; k < 3; k++) {
-			p[k] = v + (size_t)t[i * 3 + k] * 3;
-			for (d = 0; d < 3; d++) {
-				if (p[k][d] < st->min[d])
-					st->min[d] = p[k][d];
-				if (p[k][d] > st->max[d])
-					st->max[d] = p[k][d];
-			}
-		}
-		vol += p[0][0] * (p[1][1] * p[2][2] - p[1][2] * p[2][1]) -
-		    p[0][1] * (p[1][0] * p[2][2] - p[1][2] * p[2][0]) +
-		    p[0][2] * (p[1][0] * p[2][1] - p[1][1] * p[2][0]);
-		for (d = 0; d < 3; d++) {
-			u[d] = p[1][d] - p[0][d];
-			w[d] = p[2][d] - p[0][d];
-		}
-		c[0] = u[1] * w[2] - u[2] * w[1];
-		c[1] = u[2] * w[0] - u[0] * w[2];
-		c[2] = u[0] * w[1] - u[1] * w[0];
-		len2 = c[0] * c[0] + c[1] * c[1] + c[2] * c[2];
-		area += sqrt(len2) / 2;
-		/* zero area, relative to the triangle's own size */
-		if (t[i * 3] == t[i * 3 + 1] || t[i * 3 + 1] == t[i * 3 + 2] ||
-		    t[i * 3] == t[i * 3 + 2] || len2 <= 1e-24 *
-		    (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]) *
-		    (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]))
-			st->degenerate++;
-		uf_union(parent, t[i * 3], t[i * 3 + 1]);
-		uf_union(parent, t[i * 3], t[i * 3 + 2]);
+		p[0] = v + (size_t)t[i * 3] * 3;
+		p[1] = v + (size_t)t[i * 3 + 1] * 3;
+		p[2] = v + (size_t)t[i * 3 + 2] * 3;
+		geom_add(&g, p[0], p[1], p[2], t[i * 3] == t[i * 3 + 1] ||
+		    t[i * 3 + 1] == t[i * 3 + 2] || t[i * 3] == t[i * 3 + 2],
+		    1);
+		if (sink != NULL)
+			sink->triangle(sink->ctx, p[0], p[1], p[2]);
 	}
-	st->volume = fabs(vol) / 6;
-	st->area = area;
-	/*
-	 * A root is the smallest vertex of its piece; a piece of triangles
-	 * holds only vertices of triangles, so a root that is the vertex of
-	 * some triangle is one shell (the rest are unused vertices).
-	 */
-	for (i = 0; i < nv; i++)
-		parent[i] = uf_find(parent, (uint32_t)i);	/* roots come first */
-	for (i = 0; i < nt * 3; i++)
-		parent[parent[t[i]] & MESH_INDEX] |= MESH_USED;
-	for (i = 0; i < nv; i++)
-		st->shells += (parent[i] & MESH_USED) != 0;
-	free(parent);
-	if (edges_count(t, nt, st) != 0)
-		return err_set(e, ERR_INTERNAL, "out of memory");
-	st->watertight = st->open_edges == 0 && st->nonmanifold_edges == 0 &&
-	    st->flipped_edges == 0;
-	return 0;
+	geom_done(&g, st);
+	return topology(t, nv, nt, st, e);
 }
 
 int
 mesh_indexed(const double *v, size_t nv, const uint32_t *t, size_t nt,
     struct mesh_stats *st, struct err *e)
 {
-	return analyse(v, nv, t, nt, st, e);
+	return mesh_indexed_sink(v, nv, t, nt, NULL, st, e);
 }
 
 /* ---- STL ---- */
 
-/* Corners as read: nt triangles of three (x, y, z) floats. */
+/* Corners as read from a text STL: nt triangles of three (x, y, z). */
 struct soup {
 	float		*c;
 	size_t		 nt, cap;
+};
+
+/*
+ * Corners at one position become one vertex: an open-addressed table
+ * keyed by the corners' float bits (-0 taken as 0), each slot holding
+ * the key itself so that a look-up touches one cache line.
+ */
+struct weld_slot {
+	uint32_t	 x, y, z;
+	uint32_t	 i;		/* vertex number + 1; 0: empty */
+};
+
+struct weld {
+	struct weld_slot *slot;
+	size_t		 cap, nv;
+	uint32_t	*t;		/* three vertex numbers per triangle */
+	size_t		 nt;
+	struct geom	 g;
+	const struct mesh_sink *sink;
 };
 
 static uint32_t
@@ -244,102 +335,267 @@ le32(const unsigned char *p)
 	    (uint32_t)p[3] << 24;
 }
 
-static uint32_t
-float_bits(float f)
+/* The hash of a corner's key; the table's slot is its low bits. */
+static inline uint32_t
+weld_hash(uint32_t x, uint32_t y, uint32_t z)
 {
-	uint32_t	u;
+	/* the upper half of each product depends on every bit of its key */
+	return (uint32_t)(((x * UINT64_C(0x9E3779B97F4A7C15)) ^
+	    (y * UINT64_C(0xC2B2AE3D27D4EB4F)) ^
+	    (z * UINT64_C(0x165667B19E3779F9))) >> 32);
+}
 
-	if (f == 0)
-		f = 0;		/* -0 and 0 are one position */
-	memcpy(&u, &f, sizeof(u));
-	return u;
+/* Room for at least n triangles' vertices at first; it grows as needed. */
+static int
+weld_init(struct weld *w, size_t nt, const struct mesh_sink *sink)
+{
+	memset(w, 0, sizeof(*w));
+	/* a closed surface has about half as many vertices as triangles */
+	w->cap = 1024;
+	while (w->cap < nt)
+		w->cap <<= 1;
+	w->slot = calloc(w->cap, sizeof(*w->slot));
+	w->t = malloc(nt * 3 * sizeof(*w->t));
+	w->sink = sink;
+	geom_init(&w->g);
+	return w->slot == NULL || w->t == NULL ? -1 : 0;
+}
+
+static void
+weld_free(struct weld *w)
+{
+	free(w->slot);
+	free(w->t);
+}
+
+/* Doubles the table, past half full. */
+static int
+weld_grow(struct weld *w)
+{
+	struct weld_slot	*old = w->slot, *s;
+	size_t			 i, h, cap = w->cap * 2;
+
+	if ((w->slot = calloc(cap, sizeof(*w->slot))) == NULL) {
+		w->slot = old;
+		return -1;
+	}
+	for (i = 0; i < w->cap; i++) {
+		if (old[i].i == 0)
+			continue;
+		h = weld_hash(old[i].x, old[i].y, old[i].z) & (cap - 1);
+		for (s = w->slot + h; s->i != 0; s = w->slot + h)
+			h = (h + 1) & (cap - 1);
+		*s = old[i];
+	}
+	free(old);
+	w->cap = cap;
+	return 0;
+}
+
+/* The key of a coordinate: its float bits, -0 taken as 0. */
+static inline uint32_t
+weld_key(uint32_t bits)
+{
+	return bits == UINT32_C(0x80000000) ? 0 : bits;
 }
 
 /*
- * Merges the corners at one position into one vertex and measures the
- * indexed mesh: an open-addressed table of vertex numbers, hashed by
- * the corners' float bits.
+ * The vertex number of the corner with key k and hash h, added (and its
+ * position put in the box) when it is new.
  */
-static int
-soup_measure(const struct soup *sp, struct mesh_stats *st, struct err *e)
+static inline int
+weld_corner(struct weld *w, const uint32_t k[3], uint32_t h, uint32_t *out)
 {
-	size_t		 n = sp->nt * 3, cap = 16, i, h, nv = 0;
-	uint32_t	*slot = NULL, *t = NULL, x, y, z;
-	double		*v = NULL;
-	const float	*c;
-	int		 rc;
+	struct weld_slot	*s;
+	size_t			 at = h & (w->cap - 1);
+	float			 f;
+	int			 d;
 
-	while (cap < n + n / 3)
-		cap <<= 1;
-	slot = malloc(cap * sizeof(*slot));
-	t = malloc(n * sizeof(*t));
-	v = malloc(n * 3 * sizeof(*v));
-	if (slot == NULL || t == NULL || v == NULL) {
-		rc = err_set(e, ERR_INTERNAL, "out of memory");
-		goto done;
-	}
-	memset(slot, 0xff, cap * sizeof(*slot));
-	for (i = 0; i < n; i++) {
-		c = sp->c + i * 3;
-		x = float_bits(c[0]);
-		y = float_bits(c[1]);
-		z = float_bits(c[2]);
-		h = (size_t)((x * UINT64_C(0x9E3779B97F4A7C15)) ^
-		    (y * UINT64_C(0xC2B2AE3D27D4EB4F)) ^
-		    (z * UINT64_C(0x165667B19E3779F9)));
-		h = (h ^ (h >> 29)) & (cap - 1);
-		while (slot[h] != UINT32_MAX && !(v[slot[h] * 3] ==
-		    (double)c[0] && v[slot[h] * 3 + 1] == (double)c[1] &&
-		    v[slot[h] * 3 + 2] == (double)c[2]))
-			h = (h + 1) & (cap - 1);
-		if (slot[h] == UINT32_MAX) {
-			slot[h] = (uint32_t)nv;
-			v[nv * 3] = c[0];
-			v[nv * 3 + 1] = c[1];
-			v[nv * 3 + 2] = c[2];
-			nv++;
+	for (;;) {
+		s = w->slot + at;
+		if (s->i == 0)
+			break;
+		if (s->x == k[0] && s->y == k[1] && s->z == k[2]) {
+			*out = s->i - 1;
+			return 0;
 		}
-		t[i] = slot[h];
+		at = (at + 1) & (w->cap - 1);
 	}
-	free(slot);
-	slot = NULL;
-	rc = analyse(v, nv, t, sp->nt, st, e);
-done:
-	free(slot);
-	free(t);
-	free(v);
+	s->x = k[0];
+	s->y = k[1];
+	s->z = k[2];
+	s->i = (uint32_t)++w->nv;
+	*out = s->i - 1;
+	/* the box of the vertices is the box of the corners */
+	for (d = 0; d < 3; d++) {
+		memcpy(&f, &k[d], sizeof(f));
+		if ((double)f < w->g.min[d])
+			w->g.min[d] = (double)f;
+		if ((double)f > w->g.max[d])
+			w->g.max[d] = (double)f;
+	}
+	if (w->nv > w->cap / 2 && weld_grow(w) != 0)
+		return -1;
+	return 0;
+}
+
+/* Welds the triangle whose corners' keys and hashes are k and h. */
+static inline int
+weld_triangle(struct weld *w, const uint32_t k[9], const uint32_t h[3])
+{
+	uint32_t	*t = w->t + w->nt * 3;
+	int		 j;
+
+	for (j = 0; j < 3; j++)
+		if (weld_corner(w, k + j * 3, h[j], t + j) != 0)
+			return -1;
+	w->nt++;
+	return 0;
+}
+
+/*
+ * The second pass over the corners (at stride bytes, nine floats each,
+ * little-endian when le, else in the host's order), once welded: volume, area, degenerate triangles
+ * and the sink, in a loop of their own so that the sums stay in
+ * registers and the weld's unpredictable branches do not hold them up.
+ */
+static void
+weld_geometry(struct weld *w, const unsigned char *c0, size_t stride, int le)
+{
+	struct geom	 g = w->g;
+	const uint32_t	*t = w->t;
+	float		 c[9];
+	uint32_t	 u[9];
+	double		 p[3][3];
+	size_t		 i;
+	int		 j;
+
+	for (i = 0; i < w->nt; i++, t += 3) {
+		if (le) {
+			for (j = 0; j < 9; j++)
+				u[j] = le32(c0 + i * stride + (size_t)j * 4);
+			memcpy(c, u, sizeof(c));
+		} else
+			memcpy(c, c0 + i * stride, sizeof(c));
+		for (j = 0; j < 3; j++) {
+			p[j][0] = c[j * 3];
+			p[j][1] = c[j * 3 + 1];
+			p[j][2] = c[j * 3 + 2];
+		}
+		geom_add(&g, p[0], p[1], p[2], t[0] == t[1] || t[1] == t[2] ||
+		    t[0] == t[2], 0);
+		if (w->sink != NULL)
+			w->sink->triangle(w->sink->ctx, p[0], p[1], p[2]);
+	}
+	w->g = g;
+}
+
+/* The measure of the welded triangles. */
+static int
+weld_measure(struct weld *w, struct mesh_stats *st, struct err *e)
+{
+	memset(st, 0, sizeof(*st));
+	st->triangles = w->nt;
+	st->vertices = w->nv;
+	geom_done(&w->g, st);
+	free(w->slot);		/* not needed any more: make room */
+	w->slot = NULL;
+	return topology(w->t, w->nv, w->nt, st, e);
+}
+
+/*
+ * The keys and hashes of the corners of a triangle, and a prefetch of
+ * their slots: a table of a million vertices is far larger than the
+ * caches, and the slots are asked for at random, so each look-up would
+ * otherwise wait for memory in turn.
+ */
+static inline void
+weld_ahead(const struct weld *w, const uint32_t bits[9], uint32_t k[9],
+    uint32_t h[3])
+{
+	int	j;
+
+	for (j = 0; j < 9; j++)
+		k[j] = weld_key(bits[j]);
+	for (j = 0; j < 3; j++) {
+		h[j] = weld_hash(k[j * 3], k[j * 3 + 1], k[j * 3 + 2]);
+		__builtin_prefetch(w->slot + (h[j] & (w->cap - 1)), 1);
+	}
+}
+
+/* Triangles read ahead of the one welded; a power of two. */
+#define WELD_AHEAD	16
+
+static int
+stl_binary(const unsigned char *d, size_t nt, const struct mesh_sink *sink,
+    struct mesh_stats *st, struct err *e)
+{
+	struct weld		 w;
+	const unsigned char	*r;
+	uint32_t		 k[WELD_AHEAD][9], h[WELD_AHEAD][3], u[9];
+	uint32_t		 inf;
+	size_t			 i, a;
+	int			 j, rc;
+
+	if (weld_init(&w, nt, sink) != 0) {
+		weld_free(&w);
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	/* triangle i is read while triangle i - WELD_AHEAD is welded */
+	for (i = 0; i < nt + WELD_AHEAD; i++) {
+		a = i % WELD_AHEAD;
+		if (i >= WELD_AHEAD && weld_triangle(&w, k[a], h[a]) != 0) {
+			weld_free(&w);
+			return err_set(e, ERR_INTERNAL, "out of memory");
+		}
+		if (i >= nt)
+			continue;
+		/* normal (12 bytes), three corners, attribute count */
+		r = d + STL_HEADER + 4 + i * STL_RECORD + 12;
+		for (inf = 0, j = 0; j < 9; j++) {
+			u[j] = le32(r + j * 4);
+			/* all exponent bits set: infinite or NaN */
+			inf |= (~u[j] & UINT32_C(0x7f800000)) == 0;
+		}
+		if (inf) {
+			weld_free(&w);
+			return err_set(e, ERR_INVALID, "triangle %zu has a "
+			    "coordinate that is not a finite number", i + 1);
+		}
+		weld_ahead(&w, u, k[a], h[a]);
+	}
+	weld_geometry(&w, d + STL_HEADER + 4 + 12, STL_RECORD, 1);
+	rc = weld_measure(&w, st, e);
+	weld_free(&w);
 	return rc;
 }
 
+/* The corners of a text STL, welded and measured. */
 static int
-stl_binary(const unsigned char *d, size_t nt, struct mesh_stats *st,
-    struct err *e)
+soup_measure(const struct soup *sp, const struct mesh_sink *sink,
+    struct mesh_stats *st, struct err *e)
 {
-	struct soup	 sp;
-	const unsigned char *r;
-	uint32_t	 u;
-	size_t		 i, k;
-	int		 rc;
+	struct weld	w;
+	uint32_t	u[9], k[9], h[3];
+	size_t		i;
+	int		rc;
 
-	sp.nt = nt;
-	if ((sp.c = malloc(nt * 9 * sizeof(float))) == NULL)
+	if (weld_init(&w, sp->nt, sink) != 0) {
+		weld_free(&w);
 		return err_set(e, ERR_INTERNAL, "out of memory");
-	for (i = 0; i < nt; i++) {
-		/* normal (12 bytes), three corners, attribute count */
-		r = d + STL_HEADER + 4 + i * STL_RECORD + 12;
-		for (k = 0; k < 9; k++) {
-			u = le32(r + k * 4);
-			memcpy(&sp.c[i * 9 + k], &u, sizeof(u));
-			if (!isfinite(sp.c[i * 9 + k])) {
-				free(sp.c);
-				return err_set(e, ERR_INVALID, "triangle %zu "
-				    "has a coordinate that is not a finite "
-				    "number", i + 1);
-			}
+	}
+	for (i = 0; i < sp->nt; i++) {
+		memcpy(u, sp->c + i * 9, sizeof(u));
+		weld_ahead(&w, u, k, h);
+		if (weld_triangle(&w, k, h) != 0) {
+			weld_free(&w);
+			return err_set(e, ERR_INTERNAL, "out of memory");
 		}
 	}
-	rc = soup_measure(&sp, st, e);
-	free(sp.c);
+	weld_geometry(&w, (const unsigned char *)sp->c, 9 * sizeof(float),
+	    0);
+	rc = weld_measure(&w, st, e);
+	weld_free(&w);
 	return rc;
 }
 
@@ -370,8 +626,8 @@ tok_is(const char *tok, size_t n, const char *word)
 }
 
 static int
-stl_ascii(const char *d, size_t len, size_t max, struct mesh_stats *st,
-    struct err *e)
+stl_ascii(const char *d, size_t len, size_t max, const struct mesh_sink *sink,
+    struct mesh_stats *st, struct err *e)
 {
 	struct soup	 sp = { NULL, 0, 0 };
 	const char	*p = d, *end = d + len, *tok;
@@ -443,14 +699,14 @@ stl_ascii(const char *d, size_t len, size_t max, struct mesh_stats *st,
 		free(sp.c);
 		return err_set(e, ERR_INVALID, "the file holds no triangles");
 	}
-	rc = soup_measure(&sp, st, e);
+	rc = soup_measure(&sp, sink, st, e);
 	free(sp.c);
 	return rc;
 }
 
 int
-mesh_stl(const void *data, size_t len, size_t max, struct mesh_stats *st,
-    struct err *e)
+mesh_stl_sink(const void *data, size_t len, size_t max,
+    const struct mesh_sink *sink, struct mesh_stats *st, struct err *e)
 {
 	const unsigned char	*d = data;
 	uint64_t		 nt, want;
@@ -470,14 +726,14 @@ mesh_stl(const void *data, size_t len, size_t max, struct mesh_stats *st,
 				return err_set(e, ERR_TOO_LARGE, "the file "
 				    "holds %llu triangles; the limit is %zu",
 				    (unsigned long long)nt, max);
-			return stl_binary(d, (size_t)nt, st, e);
+			return stl_binary(d, (size_t)nt, sink, st, e);
 		}
 	}
 	for (i = 0; i < len && i < 256 && (d[i] == ' ' || d[i] == '\t' ||
 	    d[i] == '\r' || d[i] == '\n'); i++)
 		;
 	if (len - i >= 5 && memcmp(d + i, "solid", 5) == 0)
-		return stl_ascii((const char *)d, len, max, st, e);
+		return stl_ascii((const char *)d, len, max, sink, st, e);
 	if (len < STL_HEADER + 4)
 		return err_set(e, ERR_INVALID, "the file is too short for an "
 		    "STL file (%zu bytes)", len);
@@ -486,4 +742,11 @@ mesh_stl(const void *data, size_t len, size_t max, struct mesh_stats *st,
 	    "short or not an STL file)", (unsigned long long)le32(d +
 	    STL_HEADER), (unsigned long long)(STL_HEADER + 4 + (uint64_t)le32(
 	    d + STL_HEADER) * STL_RECORD), len);
+}
+
+int
+mesh_stl(const void *data, size_t len, size_t max, struct mesh_stats *st,
+    struct err *e)
+{
+	return mesh_stl_sink(data, len, max, NULL, st, e);
 }

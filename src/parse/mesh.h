@@ -54,6 +54,12 @@ struct mesh_sink {
  */
 int	mesh_stl(const void *data, size_t len, size_t max_triangles,
 	    struct mesh_stats *, struct err *);
+/*
+ * mesh_stl with a sink (NULL: none), which sees the triangles in the
+ * file's order as they are read; on an error it may have seen some.
+ */
+int	mesh_stl_sink(const void *data, size_t len, size_t max_triangles,
+	    const struct mesh_sink *, struct mesh_stats *, struct err *);
 
 /*
  * Measures a Wavefront OBJ file (parse/meshobj.c), read once in linear
@@ -69,6 +75,9 @@ int	mesh_stl(const void *data, size_t len, size_t max_triangles,
  */
 int	mesh_obj(const void *data, size_t len, size_t max_triangles,
 	    struct mesh_stats *, struct err *);
+/* mesh_obj with a sink (NULL: none): sees the fans' triangles in order. */
+int	mesh_obj_sink(const void *data, size_t len, size_t max_triangles,
+	    const struct mesh_sink *, struct mesh_stats *, struct err *);
 
 /*
  * Measures an indexed mesh: nv vertices (x, y, z each) and nt
@@ -78,5 +87,12 @@ int	mesh_obj(const void *data, size_t len, size_t max_triangles,
  */
 int	mesh_indexed(const double *v, size_t nv, const uint32_t *t,
 	    size_t nt, struct mesh_stats *, struct err *);
+/*
+ * mesh_indexed with a sink (NULL: none): sees triangles t in order, once
+ * every index and coordinate has been checked.
+ */
+int	mesh_indexed_sink(const double *v, size_t nv, const uint32_t *t,
+	    size_t nt, const struct mesh_sink *, struct mesh_stats *,
+	    struct err *);
 
 #endif

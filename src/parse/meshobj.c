@@ -152,8 +152,8 @@ obj_face(struct obj *o, const char *p, const char *end)
 }
 
 int
-mesh_obj(const void *data, size_t len, size_t max, struct mesh_stats *st,
-    struct err *e)
+mesh_obj_sink(const void *data, size_t len, size_t max,
+    const struct mesh_sink *sink, struct mesh_stats *st, struct err *e)
 {
 	struct obj	 o;
 	const char	*p = data, *end = p + len, *eol, *tok;
@@ -182,9 +182,17 @@ mesh_obj(const void *data, size_t len, size_t max, struct mesh_stats *st,
 		rc = err_set(e, ERR_INVALID, "the file holds no faces (not an "
 		    "OBJ file, or an empty one)");
 	if (rc == 0)
-		rc = mesh_indexed((const double *)(const void *)o.v.data, o.nv,
-		    (const uint32_t *)(const void *)o.t.data, o.nt, st, e);
+		rc = mesh_indexed_sink((const double *)(const void *)o.v.data,
+		    o.nv, (const uint32_t *)(const void *)o.t.data, o.nt, sink,
+		    st, e);
 	buf_free(&o.v);
 	buf_free(&o.t);
 	return rc;
+}
+
+int
+mesh_obj(const void *data, size_t len, size_t max, struct mesh_stats *st,
+    struct err *e)
+{
+	return mesh_obj_sink(data, len, max, NULL, st, e);
 }

@@ -56,6 +56,9 @@
 #define RELS_ENTRY	"_rels/.rels"
 #define PATH_MAX_LEN	1024	/* a part name in the package */
 #define PLACE_DEPTH_CAP	64	/* lim->depth is honoured up to this */
+#define FAST_CARRY	1024	/* an element cut by a piece's end, kept */
+#define FAST_ATTS	8	/* attributes of one element, read fast */
+#define FAST_NUMBER	64	/* characters of a number, read fast */
 
 /* What an open XML element is; only the ones read are told apart. */
 enum mx {
@@ -153,6 +156,14 @@ struct xmlread {
 	long long	 fed;		/* bytes handed to expat */
 	char		*target;	/* _rels/.rels: the root model */
 	int		 found;
+	/* the fast path (see "the fast path" below) */
+	unsigned char	 plain[MODEL3MF_XML_DEPTH];	/* tag unprefixed */
+	long long	 done;		/* where the last event ended */
+	int		 clean;		/* expat holds at most blanks after it */
+	int		 cdata;		/* inside a CDATA section */
+	unsigned long	 lines;		/* line breaks expat never saw */
+	size_t		 ncarry;
+	char		 carry[2 * FAST_CARRY];	/* an element cut in two */
 };
 
 /* The mesh one build item places. */
@@ -164,6 +175,7 @@ struct place {
 
 static void	xml_fail(struct xmlread *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static int	xml_unprefixed(struct xmlread *, const char *);
 
 /* ---- small pieces ---- */
 
@@ -366,6 +378,26 @@ pkg_file(struct pkg *pk, const char *path, size_t *file)
 
 /* ---- XML ---- */
 
+/* The line expat is on, counting the lines it was never given. */
+static unsigned long
+xml_line(const struct xmlread *x)
+{
+	return (unsigned long)XML_GetCurrentLineNumber(x->p) + x->lines;
+}
+
+/* Notes where an event began and ended, in the bytes expat was given. */
+static void
+xml_event(struct xmlread *x)
+{
+	long long	at, end;
+
+	at = (long long)XML_GetCurrentByteIndex(x->p);
+	end = at + XML_GetCurrentByteCount(x->p);
+	x->seen = at;
+	if (end > x->done)
+		x->done = end;
+}
+
 /* Sets the error (file and line first) and stops the parser. */
 static void
 xml_fail(struct xmlread *x, int code, const char *fmt, ...)
@@ -379,7 +411,7 @@ xml_fail(struct xmlread *x, int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	x->rc = err_set(x->pk->e, code, "%s line %lu: %s", x->entry,
-	    (unsigned long)XML_GetCurrentLineNumber(x->p), msg);
+	    xml_line(x), msg);
 	XML_StopParser(x->p, XML_FALSE);
 }
 
@@ -631,13 +663,15 @@ xml_start(void *ud, const XML_Char *name, const XML_Char **atts)
 
 	if (x->rc != 0)
 		return;
-	x->seen = (long long)XML_GetCurrentByteIndex(x->p);
+	xml_event(x);
 	if (x->depth >= MODEL3MF_XML_DEPTH) {
 		xml_fail(x, ERR_INVALID, "elements nest deeper than %d levels",
 		    MODEL3MF_XML_DEPTH);
 		return;
 	}
 	kind = xml_kind(x->depth > 0 ? x->open[x->depth - 1] : MX_TOP, name);
+	x->plain[x->depth] = (kind == MX_VERTICES || kind == MX_TRIANGLES) &&
+	    xml_unprefixed(x, kind == MX_VERTICES ? "<vertices" : "<triangles");
 	x->open[x->depth++] = kind;
 	if (x->depth == 1 && kind != (x->target != NULL ? MX_RELATIONSHIPS :
 	    MX_MODEL)) {
@@ -689,7 +723,7 @@ xml_end(void *ud, const XML_Char *name)
 
 	if (x->rc != 0 || x->depth == 0)
 		return;
-	x->seen = (long long)XML_GetCurrentByteIndex(x->p);
+	xml_event(x);
 	if (x->open[--x->depth] == MX_OBJECT)
 		on_object_end(x);
 }
@@ -698,9 +732,25 @@ xml_end(void *ud, const XML_Char *name)
 static void
 xml_text(void *ud, const XML_Char *s, int len)
 {
+	xml_event(ud);
+}
+
+static void
+xml_cdata_start(void *ud)
+{
 	struct xmlread	*x = ud;
 
-	x->seen = (long long)XML_GetCurrentByteIndex(x->p);
+	xml_event(x);
+	x->cdata = 1;
+}
+
+static void
+xml_cdata_end(void *ud)
+{
+	struct xmlread	*x = ud;
+
+	xml_event(x);
+	x->cdata = 0;
 }
 
 static void
@@ -721,12 +771,14 @@ xml_begin(struct xmlread *x, struct pkg *pk, const char *entry,
 	x->file = file;
 	x->scale = 1;
 	x->target = target;
+	x->clean = 1;
 	if ((x->p = XML_ParserCreateNS(NULL, ' ')) == NULL)
 		return err_set(pk->e, ERR_INTERNAL, "out of memory");
 	XML_SetUserData(x->p, x);
 	XML_SetElementHandler(x->p, xml_start, xml_end);
 	XML_SetCharacterDataHandler(x->p, xml_text);
 	XML_SetDefaultHandlerExpand(x->p, xml_text);
+	XML_SetCdataSectionHandler(x->p, xml_cdata_start, xml_cdata_end);
 	XML_SetStartDoctypeDeclHandler(x->p, xml_doctype);
 	return 0;
 }
@@ -738,9 +790,384 @@ xml_error(struct xmlread *x)
 	if (x->rc != 0)
 		return x->rc;
 	return x->rc = err_set(x->pk->e, ERR_INVALID, "%s line %lu: XML "
-	    "error: %s", x->entry,
-	    (unsigned long)XML_GetCurrentLineNumber(x->p),
+	    "error: %s", x->entry, xml_line(x),
 	    XML_ErrorString(XML_GetErrorCode(x->p)));
+}
+
+/*
+ * ---- the fast path ----
+ *
+ * Almost all of a model file is <vertex x= y= z=/> and <triangle v1= v2=
+ * v3=/> elements, and expat spends far more on each (namespaces,
+ * attribute arrays, a handler call) than reading one needs.  So the
+ * bytes go through xml_scan before expat: where expat stands inside a
+ * <vertices> or <triangles> element, between two of its children, each
+ * following child that has the plain form below is read here and not
+ * given to expat at all; anything else goes to expat as before, which
+ * then reads it, or refuses it, in its own words.  The plain form is a
+ * strict subset of well-formed XML, so that expat, had it seen those
+ * bytes, could only have accepted them and called on_vertex or
+ * on_triangle with the same values:
+ *
+ *   - the parent's start tag has no prefix (checked on its raw bytes),
+ *     so that an unprefixed child is in the parent's namespace, and expat
+ *     has handed out every event before the child but blanks, outside
+ *     any CDATA section (struct xmlread's done, clean and cdata);
+ *   - blanks, "<vertex" or "<triangle", then attributes each after a
+ *     blank: an ASCII name with no prefix and not starting "xml", "=",
+ *     a quoted value of printable ASCII without "<" or "&", then "/>";
+ *     at most FAST_ATTS attributes, none twice, all three coordinates
+ *     or corners present; other attributes (paint_color, pid, ...) are
+ *     skipped, as the handlers skip them;
+ *   - each coordinate a number number() would read alike (fast_number,
+ *     else number() itself), finite once scaled, each corner a plain
+ *     index; the ceilings not reached.
+ *
+ * Line numbers stay right: the line breaks of the bytes read here are
+ * counted (xml_line).  An element cut by the end of a piece is kept
+ * (at most FAST_CARRY bytes) and read with the head of the next one.
+ */
+
+static int
+xml_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The line breaks in s[0..n), as expat counts them (\n, \r\n, \r). */
+static unsigned long
+fast_lines(const char *s, size_t n)
+{
+	unsigned long	lines = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\n' || (s[i] == '\r' && (i + 1 == n ||
+		    s[i + 1] != '\n')))
+			lines++;
+	return lines;
+}
+
+/* Is the start tag being reported written as tag, with no prefix? */
+static int
+xml_unprefixed(struct xmlread *x, const char *tag)
+{
+	const char	*ctx;
+	int		 off, size;
+	size_t		 n = strlen(tag);
+
+	if ((ctx = XML_GetInputContext(x->p, &off, &size)) == NULL ||
+	    off < 0 || (size_t)(size - off) <= n)
+		return 0;
+	ctx += off;
+	return memcmp(ctx, tag, n) == 0 && (xml_blank(ctx[n]) ||
+	    ctx[n] == '>' || ctx[n] == '/');
+}
+
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * A decimal number filling s[0..n), read exactly as strtod reads it,
+ * when that can be done with one rounding: at most 15 significant
+ * digits (so the digits make an integer a double holds) and a power of
+ * ten of at most 22 either way (so it is a double too), whose product
+ * or quotient IEEE arithmetic rounds correctly (Clinger's fast path).
+ * Returns 0, or -1 for anything else, which number() then reads.
+ */
+static int
+fast_number(const char *s, size_t n, double *out)
+{
+	const char	*end = s + n;
+	uint64_t	 m = 0;
+	int		 neg = 0, digits = 0, sig = 0, exp = 0, e = 0, eneg;
+
+	if (s < end && (*s == '-' || *s == '+'))
+		neg = *s++ == '-';
+	for (; s < end && *s >= '0' && *s <= '9'; s++, digits++) {
+		sig += m != 0 || *s != '0';	/* leading zeros do not count */
+		m = m * 10 + (uint64_t)(*s - '0');
+		if (sig > 15)
+			return -1;
+	}
+	if (s < end && *s == '.')
+		for (s++; s < end && *s >= '0' && *s <= '9'; s++, digits++) {
+			sig += m != 0 || *s != '0';
+			m = m * 10 + (uint64_t)(*s - '0');
+			exp--;
+			if (sig > 15)
+				return -1;
+		}
+	if (digits == 0)
+		return -1;
+	if (s < end && (*s == 'e' || *s == 'E')) {
+		s++;
+		eneg = s < end && *s == '-';
+		if (s < end && (*s == '-' || *s == '+'))
+			s++;
+		if (s == end)
+			return -1;
+		for (; s < end && *s >= '0' && *s <= '9'; s++)
+			if ((e = e * 10 + (*s - '0')) > 1000)
+				return -1;
+		exp += eneg ? -e : e;
+	}
+	if (s != end)
+		return -1;
+	if (m == 0)
+		*out = 0;
+	else if (exp >= 0 && exp <= 22)
+		*out = (double)m * pow10_exact[exp];
+	else if (exp < 0 && exp >= -22)
+		*out = (double)m / pow10_exact[-exp];
+	else
+		return -1;
+	if (neg)
+		*out = -*out;
+	return 0;
+}
+
+/* A coordinate: fast_number, else number() on a copy; 0 or -1. */
+static int
+fast_coordinate(const char *s, size_t n, double *out)
+{
+	char	copy[FAST_NUMBER];
+
+	if (fast_number(s, n, out) == 0)
+		return 0;
+	if (n >= sizeof(copy))
+		return -1;
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	return number(copy, out) == 0 ? 0 : -1;
+}
+
+/* A corner: a plain decimal of at most 32 bits; 0 or -1. */
+static int
+fast_index(const char *s, size_t n, uint32_t *out)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	if (n == 0 || n > 10)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+fast_name_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int
+fast_name_char(char c)
+{
+	return fast_name_start(c) || (c >= '0' && c <= '9') || c == '-' ||
+	    c == '.';
+}
+
+enum { FAST_NO, FAST_OK, FAST_SHORT };
+
+/*
+ * Reads one plain child of the open <vertices> or <triangles> at s, up
+ * to end: FAST_OK with *next past it (and the vertex or triangle
+ * added), FAST_SHORT when end cuts it, FAST_NO when it is not plain
+ * (nothing done).
+ */
+static int
+fast_element(struct xmlread *x, const char *s, const char *end,
+    const char **next)
+{
+	struct pkg	*pk = x->pk;
+	const char	*q = s, *name[FAST_ATTS], *val;
+	size_t		 nlen[FAST_ATTS], len, natt = 0, i, vlen;
+	int		 vertex, k, seen = 0;
+	double		 p[3];
+	uint32_t	 t[3];
+	char		 quote;
+
+	vertex = x->open[x->depth - 1] == MX_VERTICES;
+	if (vertex ? pk->nv >= pk->lim->vertices :
+	    pk->nt >= pk->lim->triangles)
+		return FAST_NO;		/* the handler says so */
+	while (q < end && xml_blank(*q))
+		q++;
+	len = vertex ? 8 : 10;		/* "<vertex" and a blank */
+	if ((size_t)(end - q) < len)
+		return FAST_SHORT;
+	/* constant lengths: the compiler compares them in place */
+	if ((vertex ? memcmp(q, "<vertex", 7) : memcmp(q, "<triangle", 9)) !=
+	    0 || !xml_blank(q[len - 1]))
+		return FAST_NO;
+	q += len;
+	for (;;) {
+		while (q < end && xml_blank(*q))
+			q++;
+		if (end - q < 2)
+			return FAST_SHORT;
+		if (q[0] == '/') {
+			if (q[1] != '>')
+				return FAST_NO;
+			q += 2;
+			break;
+		}
+		/* a blank must come before each attribute */
+		if (!xml_blank(q[-1]) || !fast_name_start(*q) ||
+		    natt == FAST_ATTS)
+			return FAST_NO;
+		name[natt] = q;
+		while (q < end && fast_name_char(*q))
+			q++;
+		nlen[natt] = (size_t)(q - name[natt]);
+		while (q < end && xml_blank(*q))
+			q++;
+		if (end - q < 2)
+			return FAST_SHORT;
+		if (*q++ != '=')
+			return FAST_NO;
+		while (q < end && xml_blank(*q))
+			q++;
+		if (q == end)
+			return FAST_SHORT;
+		if (*q != '"' && *q != '\'')
+			return FAST_NO;
+		quote = *q++;
+		val = q;
+		while (q < end && *q != quote) {
+			if (*q < 0x20 || *q > 0x7e || *q == '<' || *q == '&')
+				return FAST_NO;
+			q++;
+		}
+		if (q == end)
+			return FAST_SHORT;
+		vlen = (size_t)(q++ - val);
+		if (nlen[natt] >= 3 && strncasecmp(name[natt], "xml", 3) == 0)
+			return FAST_NO;
+		for (i = 0; i < natt; i++)
+			if (nlen[i] == nlen[natt] &&
+			    memcmp(name[i], name[natt], nlen[i]) == 0)
+				return FAST_NO;		/* expat refuses it */
+		/* which of the three this is: x y z, or v1 v2 v3 */
+		k = -1;
+		if (vertex && nlen[natt] == 1 && *name[natt] >= 'x' &&
+		    *name[natt] <= 'z')
+			k = *name[natt] - 'x';
+		else if (!vertex && nlen[natt] == 2 && name[natt][0] == 'v' &&
+		    name[natt][1] >= '1' && name[natt][1] <= '3')
+			k = name[natt][1] - '1';
+		natt++;
+		if (k < 0)
+			continue;
+		if (vertex ? fast_coordinate(val, vlen, &p[k]) != 0 :
+		    fast_index(val, vlen, &t[k]) != 0)
+			return FAST_NO;
+		seen |= 1 << k;
+	}
+	if (seen != 7)
+		return FAST_NO;
+	if (vertex) {
+		for (k = 0; k < 3; k++)
+			if (!isfinite(p[k] *= x->scale))
+				return FAST_NO;
+		buf_add(&pk->v, p, sizeof(p));
+		pk->nv++;
+	} else {
+		buf_add(&pk->t, t, sizeof(t));
+		pk->nt++;
+	}
+	x->lines += fast_lines(s, (size_t)(q - s));
+	*next = q;
+	return FAST_OK;
+}
+
+/* May the bytes that come next be read here? */
+static int
+fast_ready(const struct xmlread *x)
+{
+	return x->rc == 0 && x->clean && !x->cdata && x->depth > 0 &&
+	    x->plain[x->depth - 1] && (x->open[x->depth - 1] == MX_VERTICES ||
+	    x->open[x->depth - 1] == MX_TRIANGLES);
+}
+
+/* Hands s[0..n) to expat and notes what it holds back. */
+static int
+xml_give(struct xmlread *x, const char *s, size_t n)
+{
+	long long	from = x->fed;
+	size_t		i;
+
+	if (n == 0)
+		return 0;
+	if (XML_Parse(x->p, s, (int)n, XML_FALSE) != XML_STATUS_OK)
+		return xml_error(x);
+	x->fed += (long long)n;
+	/* expat keeps an unfinished token whole: keep it small */
+	if (x->fed - x->seen > MODEL3MF_XML_TOKEN)
+		return x->rc = err_set(x->pk->e, ERR_TOO_LARGE, "%s line %lu: "
+		    "one tag, comment or text runs past %ld bytes", x->entry,
+		    xml_line(x), MODEL3MF_XML_TOKEN);
+	/* blanks after the last event are all expat may hold back */
+	if (x->done >= from) {
+		x->clean = 1;
+		i = x->done >= x->fed ? n : (size_t)(x->done - from);
+	} else
+		i = 0;
+	for (; x->clean && i < n; i++)
+		x->clean = xml_blank(s[i]);
+	return 0;
+}
+
+/* The next "<" at or after s that may begin a plain child, or end. */
+static const char *
+fast_next(const char *s, const char *end)
+{
+	const char	*lt;
+
+	while ((lt = memchr(s, '<', (size_t)(end - s))) != NULL) {
+		if (lt + 1 == end || lt[1] == 'v' || lt[1] == 't')
+			return lt;
+		s = lt + 1;
+	}
+	return end;
+}
+
+/* Reads s[0..n): plain children here, the rest through expat. */
+static int
+xml_scan(struct xmlread *x, const char *s, size_t n)
+{
+	const char	*end = s + n, *next;
+	int		 rc, r;
+
+	while (s < end) {
+		r = fast_ready(x) ? fast_element(x, s, end, &next) : FAST_NO;
+		if (r == FAST_OK) {
+			s = next;
+			continue;
+		}
+		if (r == FAST_SHORT && (size_t)(end - s) <= FAST_CARRY) {
+			/* s may lie in carry itself */
+			memmove(x->carry, s, (size_t)(end - s));
+			x->ncarry = (size_t)(end - s);
+			return 0;
+		}
+		/* expat takes it, up to where a plain child may begin */
+		next = fast_next(s + 1, end);
+		if ((rc = xml_give(x, s, (size_t)(next - s))) != 0)
+			return rc;
+		s = next;
+	}
+	return x->rc;
 }
 
 /* A zipread callback: the next piece of the XML. */
@@ -748,24 +1175,32 @@ static int
 xml_feed(void *arg, const char *data, size_t n)
 {
 	struct xmlread	*x = arg;
+	size_t		 head;
+	int		 rc;
 
-	if (XML_Parse(x->p, data, (int)n, XML_FALSE) != XML_STATUS_OK)
-		return xml_error(x);
-	x->fed += (long long)n;
-	/* expat keeps an unfinished token whole: keep it small */
-	if (x->fed - x->seen > MODEL3MF_XML_TOKEN) {
-		return x->rc = err_set(x->pk->e, ERR_TOO_LARGE, "%s line %lu: "
-		    "one tag, comment or text runs past %ld bytes", x->entry,
-		    (unsigned long)XML_GetCurrentLineNumber(x->p),
-		    MODEL3MF_XML_TOKEN);
+	/* an element cut last time: read it with the head of this piece */
+	while (x->ncarry > 0 && n > 0) {
+		head = n < FAST_CARRY ? n : FAST_CARRY;
+		memcpy(x->carry + x->ncarry, data, head);
+		n -= head;
+		data += head;
+		head += x->ncarry;
+		x->ncarry = 0;
+		if ((rc = xml_scan(x, x->carry, head)) != 0)
+			return rc;
 	}
-	return 0;
+	return n > 0 ? xml_scan(x, data, n) : 0;
 }
 
 /* Ends the document; 0 when it was whole and well formed. */
 static int
 xml_end_doc(struct xmlread *x, int rc)
 {
+	/* an element cut by the end of the document: expat says why */
+	if (rc == 0 && x->ncarry > 0) {
+		rc = xml_give(x, x->carry, x->ncarry);
+		x->ncarry = 0;
+	}
 	if (rc == 0 && XML_Parse(x->p, "", 0, XML_TRUE) != XML_STATUS_OK)
 		rc = xml_error(x);
 	XML_ParserFree(x->p);
@@ -1047,9 +1482,9 @@ build_part(struct pkg *pk, size_t n, struct model3mf_part *part)
 		rc = err_set(pk->e, ERR_INVALID, "build item %zu (%s) places "
 		    "no triangles", n + 1, part->name);
 	if (rc == 0) {
-		rc = mesh_indexed((const double *)(const void *)pl.v.data,
+		rc = mesh_indexed_sink((const double *)(const void *)pl.v.data,
 		    pl.nv, (const uint32_t *)(const void *)pl.t.data, pl.nt,
-		    &part->stats, pk->e);
+		    pk->lim->sink, &part->stats, pk->e);
 		if (rc != 0)
 			err_detail(pk->e, "in build item %zu (%s)", n + 1,
 			    part->name);

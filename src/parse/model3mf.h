@@ -57,11 +57,20 @@ struct model3mf_limits {
 	size_t		 vertices;	/* likewise */
 	size_t		 items;		/* build items */
 	int		 depth;		/* component nesting */
+	/*
+	 * Not a limit, but read with them: NULL, or a sink that sees every
+	 * triangle each build item places, item by item, in millimetres
+	 * after the unit and every transform, once the item has been
+	 * checked.  A mirroring placement has its corners turned back (b
+	 * and c swapped) as the measure has, so that a closed part faces
+	 * out.
+	 */
+	const struct mesh_sink *sink;
 };
 
 #define MODEL3MF_LIMITS { MODEL3MF_MAX_ENTRIES, MODEL3MF_MAX_INFLATED, \
 	MODEL3MF_MAX_ENTRY, MODEL3MF_MAX_RATIO, MODEL3MF_MAX_TRIANGLES, \
-	MODEL3MF_MAX_VERTICES, MODEL3MF_MAX_ITEMS, MODEL3MF_MAX_DEPTH }
+	MODEL3MF_MAX_VERTICES, MODEL3MF_MAX_ITEMS, MODEL3MF_MAX_DEPTH, NULL }
 
 /* One build item: what it places, measured. */
 struct model3mf_part {

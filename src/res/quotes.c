@@ -57,6 +57,8 @@
 #include "domain/money.h"
 #include "domain/numbers.h"
 #include "domain/pricing.h"
+#include "export/quotepdf.h"
+#include "export/silhouette.h"
 #include "http/req.h"
 #include "parse/mesh.h"
 #include "parse/model3mf.h"
@@ -198,6 +200,10 @@ static const struct stmt quotes_stmts[] = {
 	  "SELECT gross_cents FROM sales_orders WHERE id = $1::bigint", 1 },
 	{ "quotes_of_order",
 	  "SELECT token FROM quotes WHERE sales_order_id = $1::bigint", 1 },
+	{ "quotes_company",
+	  "SELECT business_name, business_street, business_postal_code, "
+	  "business_city, business_country, business_vat_id FROM "
+	  "business_settings", 0 },
 	{ "quotes_list",
 	  "SELECT " QUOTE_COLS ", (SELECT count(*) FROM quote_parts p WHERE "
 	  "p.quote_id = q.id) AS parts " QUOTE_FROM "WHERE ($1::text IS NULL "
@@ -209,7 +215,7 @@ static const struct stmt quotes_stmts[] = {
 enum { ST_SHOP, ST_INSERT, ST_PART_INSERT, ST_BY_TOKEN, ST_BY_ID, ST_LOCK,
     ST_PARTS, ST_PART_PRICE, ST_TOTALS, ST_ACCEPT, ST_CONVERTED, ST_SET,
     ST_CUSTOMER_BY_EMAIL, ST_PRODUCT, ST_PLATE, ST_SLOT, ST_PART_PRODUCT,
-    ST_ORDER_GROSS, ST_OF_ORDER, ST_LIST };
+    ST_ORDER_GROSS, ST_OF_ORDER, ST_COMPANY, ST_LIST };
 
 /* The shop's pricing, read once per request. */
 struct quotes_shop {
@@ -1880,6 +1886,123 @@ quotes_page_action(struct req *r)
 	return 0;
 }
 
+/* ---- the PDF ---- */
+
+#define QUOTES_THUMB_MAX	(4 * 1024 * 1024)	/* a 3MF's preview */
+
+/*
+ * Reads the stored mesh d[0..len) of kind again for its triangles alone;
+ * a 3MF only when it holds one part (its sink cannot tell parts apart).
+ */
+static int
+quotes_mesh_sink(const char *kind, const char *d, size_t len, size_t parts,
+    const struct mesh_sink *sink, struct err *e)
+{
+	struct model3mf_limits	 lim = MODEL3MF_LIMITS;
+	struct model3mf		 m;
+	struct mesh_stats	 st;
+	int			 rc;
+
+	if (strcmp(kind, "stl") == 0)
+		return mesh_stl_sink(d, len, MESH_MAX_TRIANGLES, sink, &st, e);
+	if (strcmp(kind, "obj") == 0)
+		return mesh_obj_sink(d, len, MESH_MAX_TRIANGLES, sink, &st, e);
+	if (parts != 1)
+		return err_set(e, ERR_INVALID, "one part of several");
+	lim.sink = sink;
+	memset(&m, 0, sizeof(m));
+	rc = model3mf_read(d, len, &lim, &m, e);
+	model3mf_free(&m);
+	return rc;
+}
+
+/*
+ * The picture of part i: the thumbnail of a 3MF that holds this part
+ * alone, else the part's silhouette drawn from its stored mesh; nothing
+ * (an empty frame) when neither can be had.
+ */
+static void
+quotes_picture(struct req *r, json_t *pub, json_t *parts, size_t i,
+    struct silhouette *sil, struct quotepdf_image *img)
+{
+	struct mesh_sink	 sink;
+	struct err		 e;
+	json_t			*part = json_array_get(parts, i), *o;
+	const char		*kind = json_row_str(part, "file_kind");
+	unsigned char		*png, rgb[3];
+	double			 lo[3], hi[3];
+	size_t			 len, tl, k, same = 0;
+	char			*d;
+
+	d = fs_read(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
+	    json_row_str(part, "file_path")), r->cfg->upload_max, &len);
+	if (d == NULL)
+		return;
+	arena_defer(r->arena, free, d);
+	memset(&e, 0, sizeof(e));
+	json_array_foreach(parts, k, o)
+		if (strcmp(json_row_str(o, "file_path"), json_row_str(part,
+		    "file_path")) == 0)
+			same++;
+	if (strcmp(kind, "3mf") == 0 && same == 1) {
+		if ((png = malloc(QUOTES_THUMB_MAX)) == NULL)
+			return;
+		arena_defer(r->arena, free, png);
+		if (threemf_thumbnail(d, len, 0, png, QUOTES_THUMB_MAX, &tl,
+		    NULL) == 0) {
+			img->png = png;
+			img->png_len = tl;
+			return;
+		}
+	}
+	if (quotepdf_part_view(pub, i, lo, hi, rgb) != 0)
+		return;
+	silhouette_init(sil, r->arena, SILHOUETTE_SIDE, SILHOUETTE_SIDE, lo,
+	    hi, rgb);
+	sink.triangle = silhouette_triangle;
+	sink.ctx = sil;
+	if (quotes_mesh_sink(kind, d, len, same, &sink, &e) != 0) {
+		err_clear(&e);
+		return;
+	}
+	silhouette_finish(sil);
+	img->rgb = sil->rgb;
+	img->w = sil->w;
+	img->h = sil->h;
+}
+
+/* GET /api/v1/public/quotes/{token}/pdf: the quote as a document. */
+static int
+quotes_pdf(struct req *r)
+{
+	struct quotes_shop	 s;
+	struct quotepdf_image	 img[QUOTES_PARTS_MAX];
+	struct silhouette	 sil[QUOTES_PARTS_MAX];
+	json_t			*q, *parts, *pub, *company;
+	size_t			 i, n;
+
+	if (quotes_by(r, ST_BY_TOKEN, req_str(r, "token"), &q) != 0 ||
+	    quotes_parts(r, json_row_int(q, "id"), &parts) != 0 ||
+	    quotes_shop(r, &s) != 0 || db_one(r->db, r->arena,
+	    &quotes_stmts[ST_COMPANY], NULL, &company, &r->err) != 0)
+		return r->err.code;
+	pub = arena_json(r->arena, quotes_public(r, &s, q, parts));
+	n = json_array_size(parts);
+	if (n > QUOTES_PARTS_MAX)
+		n = QUOTES_PARTS_MAX;
+	memset(img, 0, sizeof(img));
+	for (i = 0; i < n; i++)
+		quotes_picture(r, pub, parts, i, &sil[i], &img[i]);
+	if (quotepdf_render(r->arena, pub, company, r->lang, img, n,
+	    &r->body_out, &r->err) != 0)
+		return r->err.code;
+	r->status = 200;
+	r->content_type_out = "application/pdf";
+	req_header(r, "Content-Disposition", arena_printf(r->arena,
+	    "inline; filename=\"%s.pdf\"", json_row_str(q, "number")));
+	return 0;
+}
+
 /* ---- routes ---- */
 
 #define TOKEN_PARAM	{ "token", IN_PATH, P_STR, 1, 32, 64, NULL }
@@ -1959,6 +2082,8 @@ static const struct route quotes_routes[] = {
 	    ROLE_PUBLIC | ROLE_ANY, 0, options_params, NULL },
 	{ "POST", "/api/v1/public/quotes/{token}/accept", quotes_accept,
 	    ROLE_PUBLIC | ROLE_ANY, 0, accept_params, NULL },
+	{ "GET", "/api/v1/public/quotes/{token}/pdf", quotes_pdf,
+	    ROLE_PUBLIC | ROLE_ANY, ROUTE_RAW, token_params, NULL },
 	{ "GET", "/api/v1/quotes", quotes_list, STAFF, 0, list_params, NULL },
 	{ "GET", "/api/v1/quotes/{id}", quotes_show, STAFF, 0, params_id,
 	    NULL },

@@ -240,7 +240,7 @@ function partCard(part, first) {
   const facts = el('dl', { class: 'quote-facts' });
   const fact = (k, v, id) => facts.append(el('dt', { text: k }), el('dd', { text: v, 'data-testid': id }));
   fact(t('size'), size, 'quote-part-size');
-  fact(t('volume'), number(part.mesh.volume / 1000, 1) + ' cm³');
+  fact(t('volume'), number(part.mesh.volume_mm3 / 1000, 1) + ' cm³');
   fact(t('weight'), number(part.grams, 0) + ' g', 'quote-part-grams');
   fact(t('time'), number(part.minutes / 60, 1) + ' h');
   card.append(facts);

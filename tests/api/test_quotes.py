@@ -462,3 +462,33 @@ def test_the_customers_page_hears_when_its_order_moves(api, shop, h):
     t.join(15)
     assert seen == [{"type": "quote", "event": "order"}], seen
     assert 'data-status="cancelled"' in api.get(q["links"]["page"]).text
+
+
+def test_the_quote_pdf_has_the_parts_prices_and_pictures(api, shop, tmp_path):
+    import subprocess
+    q = quote(api, [(f"knob-{T}.stl", stl_binary(box_triangles(35, 35, 20))),
+                    (f"pair-{T}.3mf", model3mf({1: ("Left", box_triangles(20, 10, 10)),
+                                                2: ("Right", box_triangles(10, 10, 30))},
+                                               [(1, None), (2, None)]))])
+    r = api.get(q["links"]["pdf"])
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/pdf", r.text[:200]
+    assert r.content.startswith(b"%PDF") and r.content.rstrip().endswith(b"%%EOF")
+    (tmp_path / "q.pdf").write_bytes(r.content)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "q.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert q["number"] in text
+    for part in q["parts"]:
+        assert part["name"] in text, (part["name"], text)
+    gross = q["breakdown"]["gross_cents"]
+    assert f"{gross // 100:,}.{gross % 100:02d}" in text, text
+    # the STL part's silhouette is drawn: the page holds at least one picture
+    images = subprocess.run(["pdfimages", "-list", str(tmp_path / "q.pdf")],
+                            capture_output=True, text=True, check=True).stdout
+    assert len(images.strip().splitlines()) >= 3, images
+    # in German for a German customer
+    r = api.get(q["links"]["pdf"], cookies={"py_lang": "de"})
+    (tmp_path / "de.pdf").write_bytes(r.content)
+    text = subprocess.run(["pdftotext", str(tmp_path / "de.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Angebot" in text and "MwSt." in text
+    assert api.get("/api/v1/public/quotes/" + "B" * 43 + "/pdf").status_code == 404

@@ -61,6 +61,7 @@ def test_customer_on_a_phone_uploads_sees_price_accepts_and_follows_the_order(
     wait(browser).until(lambda b: re.match(r"Q-\d{4}-\d{5}", number.text))
     quote_number = number.text
     assert "60 × 40 × 30 mm" in by_testid(browser, "quote-part-size").text
+    assert "NaN" not in by_testid(browser, "quote-result").text
     one = cents_of(browser)
     assert one > 0
 
