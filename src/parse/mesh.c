@@ -3,9 +3,9 @@
  * bounding box, pieces (shells) and whether the surface is closed.
  *
  * An STL file is a soup of triangles, each with its own three corners;
- * corners at the same position are merged as they are read (by their
+ * corners at the same position are merged as they are read, by their
  * exact float bits, -0 taken as 0, in a hash table that holds the bits
- * themselves), so that the mesh becomes indexed like a 3MF object.
+ * themselves, so that the mesh becomes indexed like a 3MF object.
  * Then, for an indexed mesh:
  *   - volume: the sum of the signed tetrahedra (origin, a, b, c), which
  *     is the enclosed volume for a closed, consistently wound surface
