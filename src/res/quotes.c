@@ -1732,7 +1732,7 @@ quotes_page_new(struct req *r)
 		    "default_quality")) == 0));
 	}
 	r->out = json_pack("{s:s, s:s, s:o, s:s, s:o, s:O, s:I, s:I}",
-	    "page", "quote", "title", req_t(r, "quote_page_title"),
+	    "page", "quote", "title", req_t(r, "page_quote"),
 	    "materials", mats, "materials_json", arena_json_text(r->arena,
 	    mats), "qualities", qs, "terms", json_object_get(s.row, "terms"),
 	    "default_infill_pct", (json_int_t)json_row_int(s.row,

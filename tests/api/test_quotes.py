@@ -142,10 +142,15 @@ def h(owner_token):
 
 @pytest.fixture(scope="module")
 def shop(server):
-    """Labour has a rate, so every line of the breakdown is there."""
+    """Labour has a rate, so every line of the breakdown is there; the shop's
+    own settings come back afterwards, for the tests that read the defaults."""
+    before = server.psql("SELECT labour_rate_cents, overhead_bp, target_margin_bp "
+                         "FROM business_settings")[0]
     server.psql("UPDATE business_settings SET labour_rate_cents = 3000, overhead_bp = 1000, "
                 "target_margin_bp = 3000")
-    return server
+    yield server
+    server.psql("UPDATE business_settings SET labour_rate_cents = %s, overhead_bp = %s, "
+                "target_margin_bp = %s", before)
 
 
 # ---- tests ----
