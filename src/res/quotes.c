@@ -860,18 +860,33 @@ quotes_by(struct req *r, int stmt, const char *key, json_t **q)
 	return 0;
 }
 
+/*
+ * The quote that statement by (ST_BY_TOKEN or ST_BY_ID) finds for key,
+ * its parts and its public view (arena-owned), or 404.
+ */
+static int
+quotes_load(struct req *r, int by, const char *key, json_t **q,
+    json_t **parts, json_t **pub)
+{
+	struct quotes_shop	 s;
+
+	if (quotes_by(r, by, key, q) != 0 ||
+	    quotes_parts(r, json_row_int(*q, "id"), parts) != 0 ||
+	    quotes_shop(r, &s) != 0)
+		return r->err.code;
+	*pub = arena_json(r->arena, quotes_public(r, &s, *q, *parts));
+	return 0;
+}
+
 /* Answers the public view of the quote with that token. */
 static int
 quotes_answer(struct req *r, int status, const char *token)
 {
-	struct quotes_shop	 s;
-	json_t			*q, *parts;
+	json_t	*q, *parts, *pub;
 
-	if (quotes_by(r, ST_BY_TOKEN, token, &q) != 0 ||
-	    quotes_parts(r, json_row_int(q, "id"), &parts) != 0 ||
-	    quotes_shop(r, &s) != 0)
+	if (quotes_load(r, ST_BY_TOKEN, token, &q, &parts, &pub) != 0)
 		return r->err.code;
-	req_json(r, status, quotes_public(r, &s, q, parts));
+	req_json(r, status, json_incref(pub));
 	return 0;
 }
 
@@ -1478,19 +1493,28 @@ quotes_accept(struct req *r)
 
 /* ---- staff ---- */
 
+/* The quotes the status and review filters of the request let through. */
 static int
-quotes_list(struct req *r)
+quotes_rows(struct req *r, long long limit, long long offset, json_t **rows)
 {
 	const char	*p[4];
-	json_t		*rows;
 
 	p[0] = req_str(r, "status");
 	p[1] = req_has(r, "review") ? (req_bool(r, "review", 0) ? "true" :
 	    "false") : NULL;
-	p[2] = quotes_ll(r, req_int(r, "limit", 50));
-	p[3] = quotes_ll(r, req_int(r, "offset", 0));
-	if (db_exec(r->db, r->arena, &quotes_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0)
+	p[2] = quotes_ll(r, limit);
+	p[3] = quotes_ll(r, offset);
+	return db_exec(r->db, r->arena, &quotes_stmts[ST_LIST], p, rows,
+	    &r->err);
+}
+
+static int
+quotes_list(struct req *r)
+{
+	json_t	*rows;
+
+	if (quotes_rows(r, req_int(r, "limit", 50), req_int(r, "offset", 0),
+	    &rows) != 0)
 		return r->err.code;
 	req_json(r, 200, json_pack("{s:O}", "items", rows));
 	return 0;
@@ -1745,17 +1769,13 @@ quotes_page_new(struct req *r)
 static int
 quotes_page_token(struct req *r)
 {
-	struct quotes_shop	 s;
-	json_t			*q, *parts, *v;
-	const char		*token = req_str(r, "token");
+	json_t		*q, *parts, *v;
+	const char	*token = req_str(r, "token");
 
-	if (quotes_by(r, ST_BY_TOKEN, token, &q) != 0 ||
-	    quotes_parts(r, json_row_int(q, "id"), &parts) != 0 ||
-	    quotes_shop(r, &s) != 0)
+	if (quotes_load(r, ST_BY_TOKEN, token, &q, &parts, &v) != 0)
 		return r->err.code;
-	v = quotes_public(r, &s, q, parts);
 	quotes_page_texts(r, v);
-	r->out = json_pack("{s:s, s:s, s:o, s:s}", "page", "quote-status",
+	r->out = json_pack("{s:s, s:s, s:O, s:s}", "page", "quote-status",
 	    "title", json_row_str(q, "number"), "quote", v, "quote_live_url",
 	    arena_printf(r->arena, "/live/sub/%s", quotes_channel(r,
 	    token)));
@@ -1766,19 +1786,11 @@ quotes_page_token(struct req *r)
 static int
 quotes_page_list(struct req *r)
 {
-	static const char *const states[] = { "draft", "sent", "accepted",
-	    "converted", "expired", "rejected" };
-	const char	*p[4], *cur;
-	json_t		*rows, *row, *filters;
+	const char	*cur, *want = req_str(r, "status"), *st;
+	json_t		*rows, *row, *filters, *states, *v;
 	size_t		 i;
 
-	p[0] = req_str(r, "status");
-	p[1] = req_has(r, "review") ? (req_bool(r, "review", 0) ? "true" :
-	    "false") : NULL;
-	p[2] = "100";
-	p[3] = "0";
-	if (db_exec(r->db, r->arena, &quotes_stmts[ST_LIST], p, &rows,
-	    &r->err) != 0)
+	if (quotes_rows(r, 100, 0, &rows) != 0)
 		return r->err.code;
 	json_array_foreach(rows, i, row) {
 		cur = json_row_str(row, "currency");
@@ -1793,15 +1805,18 @@ quotes_page_list(struct req *r)
 		    json_string("—"));
 	}
 	filters = json_array();
-	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+	states = arena_json(r->arena, json_words(QUOTE_STATES));
+	json_array_foreach(states, i, v) {
+		st = json_string_value(v);
 		json_array_append_new(filters, json_pack("{s:s, s:s, s:b}",
-		    "status", states[i], "label", req_t(r, arena_printf(
-		    r->arena, "quote_status_%s", states[i])), "current",
-		    p[0] != NULL && strcmp(p[0], states[i]) == 0));
+		    "status", st, "label", req_t(r, arena_printf(r->arena,
+		    "quote_status_%s", st)), "current", want != NULL &&
+		    strcmp(want, st) == 0));
+	}
 	r->out = json_pack("{s:s, s:b, s:s, s:O, s:b, s:o, s:b}", "page",
 	    "quotes", "nav_quotes", 1, "title", req_t(r, "page_quotes"),
 	    "quotes", rows, "has_quotes", json_array_size(rows) > 0,
-	    "filters", filters, "review_only", p[1] != NULL);
+	    "filters", filters, "review_only", req_has(r, "review"));
 	return 0;
 }
 
@@ -1809,16 +1824,13 @@ quotes_page_list(struct req *r)
 static int
 quotes_page_show(struct req *r)
 {
-	struct quotes_shop	 s;
-	json_t			*q, *parts, *v, *part;
-	const char		*st;
-	size_t			 i;
+	json_t		*q, *parts, *v, *part;
+	const char	*st;
+	size_t		 i;
 
-	if (quotes_by(r, ST_BY_ID, quotes_ll(r, req_int(r, "id", 0)),
-	    &q) != 0 || quotes_parts(r, json_row_int(q, "id"), &parts) != 0 ||
-	    quotes_shop(r, &s) != 0)
+	if (quotes_load(r, ST_BY_ID, quotes_ll(r, req_int(r, "id", 0)), &q,
+	    &parts, &v) != 0)
 		return r->err.code;
-	v = quotes_public(r, &s, q, parts);
 	quotes_page_texts(r, v);
 	json_array_foreach(json_object_get(v, "parts"), i, part) {
 		json_object_set(part, "override_unit_cents", json_object_get(
@@ -1828,7 +1840,7 @@ quotes_page_show(struct req *r)
 		    "unit_cents"), json_row_str(q, "currency"))));
 	}
 	st = json_row_str(q, "status");
-	r->out = json_pack("{s:s, s:b, s:s, s:o, s:O, s:O, s:O, s:O, s:b, "
+	r->out = json_pack("{s:s, s:b, s:s, s:O, s:O, s:O, s:O, s:O, s:b, "
 	    "s:b, s:b, s:b, s:b}", "page", "quotes", "nav_quotes", 1, "title",
 	    json_row_str(q, "number"), "quote", v, "quote_id", json_object_get(q,
 	    "id"), "contact", json_object_get(q, "contact"), "note",
@@ -1890,12 +1902,9 @@ quotes_page_action(struct req *r)
 
 #define QUOTES_THUMB_MAX	(4 * 1024 * 1024)	/* a 3MF's preview */
 
-/*
- * Reads the stored mesh d[0..len) of kind again for its triangles alone;
- * a 3MF only when it holds one part (its sink cannot tell parts apart).
- */
+/* Reads the stored mesh d[0..len) of kind again for its triangles. */
 static int
-quotes_mesh_sink(const char *kind, const char *d, size_t len, size_t parts,
+quotes_mesh_sink(const char *kind, const char *d, size_t len,
     const struct mesh_sink *sink, struct err *e)
 {
 	struct model3mf_limits	 lim = MODEL3MF_LIMITS;
@@ -1907,8 +1916,6 @@ quotes_mesh_sink(const char *kind, const char *d, size_t len, size_t parts,
 		return mesh_stl_sink(d, len, MESH_MAX_TRIANGLES, sink, &st, e);
 	if (strcmp(kind, "obj") == 0)
 		return mesh_obj_sink(d, len, MESH_MAX_TRIANGLES, sink, &st, e);
-	if (parts != 1)
-		return err_set(e, ERR_INVALID, "one part of several");
 	lim.sink = sink;
 	memset(&m, 0, sizeof(m));
 	rc = model3mf_read(d, len, &lim, &m, e);
@@ -1934,17 +1941,23 @@ quotes_picture(struct req *r, json_t *pub, json_t *parts, size_t i,
 	size_t			 len, tl, k, same = 0;
 	char			*d;
 
+	/*
+	 * A 3MF of several parts has one thumbnail for all, and its sink
+	 * cannot tell the parts apart: such a part gets an empty frame.
+	 */
+	json_array_foreach(parts, k, o)
+		if (strcmp(json_row_str(o, "file_path"), json_row_str(part,
+		    "file_path")) == 0)
+			same++;
+	if (strcmp(kind, "3mf") == 0 && same > 1)
+		return;
 	d = fs_read(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
 	    json_row_str(part, "file_path")), r->cfg->upload_max, &len);
 	if (d == NULL)
 		return;
 	arena_defer(r->arena, free, d);
 	memset(&e, 0, sizeof(e));
-	json_array_foreach(parts, k, o)
-		if (strcmp(json_row_str(o, "file_path"), json_row_str(part,
-		    "file_path")) == 0)
-			same++;
-	if (strcmp(kind, "3mf") == 0 && same == 1) {
+	if (strcmp(kind, "3mf") == 0) {
 		if ((png = malloc(QUOTES_THUMB_MAX)) == NULL)
 			return;
 		arena_defer(r->arena, free, png);
@@ -1961,7 +1974,7 @@ quotes_picture(struct req *r, json_t *pub, json_t *parts, size_t i,
 	    hi, rgb);
 	sink.triangle = silhouette_triangle;
 	sink.ctx = sil;
-	if (quotes_mesh_sink(kind, d, len, same, &sink, &e) != 0) {
+	if (quotes_mesh_sink(kind, d, len, &sink, &e) != 0) {
 		err_clear(&e);
 		return;
 	}
@@ -1975,18 +1988,15 @@ quotes_picture(struct req *r, json_t *pub, json_t *parts, size_t i,
 static int
 quotes_pdf(struct req *r)
 {
-	struct quotes_shop	 s;
 	struct quotepdf_image	 img[QUOTES_PARTS_MAX];
 	struct silhouette	 sil[QUOTES_PARTS_MAX];
 	json_t			*q, *parts, *pub, *company;
 	size_t			 i, n;
 
-	if (quotes_by(r, ST_BY_TOKEN, req_str(r, "token"), &q) != 0 ||
-	    quotes_parts(r, json_row_int(q, "id"), &parts) != 0 ||
-	    quotes_shop(r, &s) != 0 || db_one(r->db, r->arena,
-	    &quotes_stmts[ST_COMPANY], NULL, &company, &r->err) != 0)
+	if (quotes_load(r, ST_BY_TOKEN, req_str(r, "token"), &q, &parts,
+	    &pub) != 0 || db_one(r->db, r->arena, &quotes_stmts[ST_COMPANY],
+	    NULL, &company, &r->err) != 0)
 		return r->err.code;
-	pub = arena_json(r->arena, quotes_public(r, &s, q, parts));
 	n = json_array_size(parts);
 	if (n > QUOTES_PARTS_MAX)
 		n = QUOTES_PARTS_MAX;
