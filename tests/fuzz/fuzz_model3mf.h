@@ -24,6 +24,7 @@ static const struct model3mf_limits fuzz_limits = {
 	20000,			/* vertices */
 	64,			/* items */
 	MODEL3MF_MAX_DEPTH,
+	NULL,			/* sink */
 };
 
 /*

@@ -6,7 +6,9 @@
  * cubes (two shells), an open box and a flipped triangle (not closed),
  * the same cube as binary and as ASCII STL, and malformed files:
  * truncated, header/size mismatch, NaN coordinates, no triangles, over
- * the triangle ceiling.
+ * the triangle ceiling.  A triangle sink sees what is measured; soups
+ * that grow the weld table and fans with thousands of edges at one
+ * vertex are counted exactly.
  */
 #include <math.h>
 #include <stdint.h>
@@ -17,6 +19,7 @@
 #include <check.h>
 
 #include "unit.h"
+#include "volsink.h"
 #include "core/err.h"
 #include "parse/mesh.h"
 
@@ -415,6 +418,91 @@ START_TEST(indexed_meshes_are_checked)
 }
 END_TEST
 
+
+START_TEST(a_sink_sees_every_triangle_of_an_stl_file)
+{
+	struct tris		 t = { 0 };
+	struct vol_sink		 v;
+	struct mesh_sink	 sink = { vol_triangle, &v };
+	struct mesh_stats	 st, plain;
+	struct err		 e = { 0 };
+	unsigned char		*b;
+	char			*s;
+	size_t			 len;
+
+	box(&t, (const double[]){ 1, 2, 3 }, (const double[]){ 10, 20, 30 });
+	b = binary(&t, &len);
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(mesh_stl_sink(b, len, 0, &sink, &st, &e), 0);
+	ck_assert_uint_eq(v.n, 12);
+	ck_assert_double_eq(v.six / 6, st.volume);
+	ck_assert_double_eq_tol(st.volume, 6000, 1e-9);
+	/* the same answers without a sink */
+	ck_assert_int_eq(mesh_stl(b, len, 0, &plain, &e), 0);
+	ck_assert_int_eq(memcmp(&plain, &st, sizeof(st)), 0);
+	free(b);
+	s = ascii(&t, &len);
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(mesh_stl_sink(s, len, 0, &sink, &st, &e), 0);
+	ck_assert_uint_eq(v.n, 12);
+	ck_assert_double_eq(v.six / 6, st.volume);
+	free(s);
+	free(t.c);
+}
+END_TEST
+
+/*
+ * Many triangles, many vertices (the weld table grows past its first
+ * size when no corner is shared) and a fan whose centre has thousands
+ * of edges: the counts must stay exact.
+ */
+START_TEST(large_soups_and_fans_are_counted_exactly)
+{
+	struct tris		 t = { 0 };
+	struct mesh_stats	 st;
+	struct err		 e;
+	double			 a[3], b[3], c[3], o[3] = { 0, 0, 0 };
+	double			 top[3] = { 0, 0, 5 };
+	int			 i, n = 5000;
+
+	/* separate triangles, no corner shared: 3 vertices each */
+	for (i = 0; i < n; i++) {
+		a[0] = i;
+		a[1] = 0;
+		a[2] = 0;
+		b[0] = i + 0.5;
+		b[1] = 1;
+		b[2] = 0;
+		c[0] = i;
+		c[1] = 1;
+		c[2] = 1;
+		tri(&t, a, b, c);
+	}
+	ck_assert_int_eq(measure(&t, &st, &e), 0);
+	ck_assert_uint_eq(st.vertices, 3 * (size_t)n);
+	ck_assert_uint_eq(st.shells, (size_t)n);
+	ck_assert_uint_eq(st.open_edges, 3 * (size_t)n);
+	t.n = 0;
+	/* a closed double cone over an n-gon: two fans of n triangles */
+	for (i = 0; i < n; i++) {
+		a[0] = cos(2 * M_PI * i / n);
+		a[1] = sin(2 * M_PI * i / n);
+		a[2] = 0;
+		b[0] = cos(2 * M_PI * ((i + 1) % n) / n);
+		b[1] = sin(2 * M_PI * ((i + 1) % n) / n);
+		b[2] = 0;
+		tri(&t, top, a, b);
+		tri(&t, o, b, a);
+	}
+	ck_assert_int_eq(measure(&t, &st, &e), 0);
+	ck_assert_uint_eq(st.vertices, (size_t)n + 2);
+	ck_assert_uint_eq(st.shells, 1);
+	ck_assert_int_eq(st.watertight, 1);
+	ck_assert_double_eq_tol(st.volume, M_PI * 5 / 3, 1e-3);
+	free(t.c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -431,6 +519,8 @@ main(void)
 	tcase_add_test(tc, degenerate_triangles_are_counted);
 	tcase_add_test(tc, malformed_files_are_refused_in_words);
 	tcase_add_test(tc, indexed_meshes_are_checked);
+	tcase_add_test(tc, a_sink_sees_every_triangle_of_an_stl_file);
+	tcase_add_test(tc, large_soups_and_fans_are_counted_exactly);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

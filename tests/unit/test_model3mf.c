@@ -11,7 +11,11 @@
  * nesting, DOCTYPEs, ZIP bombs by ratio and by size (with lowered
  * limits, so the test stays small), too many entries, archives inside
  * the archive and entry names that climb out of it.  OBJ files: a cube
- * of quads, negative and slashed corners, malformed lines.
+ * of quads, negative and slashed corners, malformed lines.  A triangle
+ * sink sees what is measured, in millimetres.  The fast reader of plain
+ * vertices and triangles reads random numbers of every spelling bit for
+ * bit as strtod does, in pieces of any size, leaves CDATA and comments
+ * alone, and what it leaves to expat is refused with the right line.
  *
  * With MODEL3MF_SEEDS=DIR in the environment the fuzzers' seed inputs
  * are written to DIR/model3mf/ and DIR/model3mf_xml/ (see
@@ -27,6 +31,7 @@
 #include <zip.h>
 
 #include "unit.h"
+#include "volsink.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "parse/mesh.h"
@@ -1022,6 +1027,256 @@ START_TEST(obj_malformed_files_are_refused_with_the_line)
 }
 END_TEST
 
+
+/* ---- 3MF: a triangle sink, and the fast reader ---- */
+
+START_TEST(a_sink_sees_every_placed_triangle_in_millimetres)
+{
+	struct model3mf_limits	 lim = MODEL3MF_LIMITS;
+	struct vol_sink		 v;
+	struct mesh_sink	 sink = { vol_triangle, &v };
+	struct mesh_stats	 st;
+	struct model3mf		 m;
+	struct err		 e = { 0 };
+	struct buf		 r;
+	char			*xml;
+
+	lim.sink = &sink;
+	buf_init(&r, 1 << 20);
+	cube_object(&r, 1, "cube", 1);
+	/* inches; twice as long along x, then 1 inch along x */
+	xml = model("inch", r.data, "<item objectid=\"1\" transform=\"2 0 0 0 "
+	    "1 0 0 0 1 1 0 0\"/>\n");
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(read_model(xml, &lim, &m, &e), 0);
+	ck_assert_uint_eq(v.n, 12);
+	ck_assert_double_eq(v.six / 6, m.parts[0].stats.volume);
+	ck_assert_double_eq_tol(v.six / 6, 2 * 16387.064, 1e-6);
+	ck_assert_double_eq_tol(v.min_x, 25.4, 1e-12);
+	model3mf_free(&m);
+	free(xml);
+	/* a mirror: the sink sees the triangles turned back, facing out */
+	xml = model("", r.data, "<item objectid=\"1\" transform=\"-1 0 0 0 1 "
+	    "0 0 0 1 0 0 0\"/>\n");
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(read_model(xml, &lim, &m, &e), 0);
+	ck_assert_double_eq(v.six / 6, m.parts[0].stats.volume);
+	ck_assert_double_eq_tol(v.six / 6, 1, 1e-12);
+	model3mf_free(&m);
+	free(xml);
+	buf_free(&r);
+	/* OBJ */
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(mesh_obj_sink(obj_cube, strlen(obj_cube), 0, &sink,
+	    &st, &e), 0);
+	ck_assert_uint_eq(v.n, 12);
+	ck_assert_double_eq(v.six / 6, st.volume);
+	ck_assert_double_eq_tol(st.volume, 1000, 1e-9);
+}
+END_TEST
+
+/* A pseudo-random decimal, as writers spell them: many forms. */
+static void
+random_number(struct buf *b, uint32_t *seed)
+{
+	uint32_t	 r;
+	int		 digits, point, i;
+
+	*seed = *seed * 1103515245 + 12345;
+	r = *seed >> 8;
+	if (r & 1)
+		text(b, (r & 2) ? "-" : "+");
+	digits = 1 + (int)((r >> 2) % 18);
+	point = (int)((r >> 7) % (unsigned)(digits + 2)) - 1;
+	for (i = 0; i < digits; i++) {
+		if (i == point)
+			text(b, ".");
+		*seed = *seed * 1103515245 + 12345;
+		ck_assert_int_eq(buf_addc(b, (char)('0' + (*seed >> 16) % 10)),
+		    0);
+	}
+	if ((r >> 12) % 4 == 0)
+		ck_assert_int_eq(buf_printf(b, "e%d", (int)((r >> 14) % 61) -
+		    30), 0);
+	else if ((r >> 12) % 4 == 1)
+		ck_assert_int_eq(buf_printf(b, "E+%d", (int)((r >> 14) % 25)),
+		    0);
+}
+
+/*
+ * A model of n random vertices and a strip of triangles over them.  With
+ * odd set, every vertex and triangle carries a prefixed attribute, which
+ * the fast reader leaves to expat and the handlers skip.
+ */
+static char *
+random_model(int n, int odd)
+{
+	struct buf	 b;
+	uint32_t	 seed = 7;
+	const char	*tail = odd ? " q:a=\"1\"/>\n" : "/>\n";
+	int		 i, k;
+
+	buf_init(&b, 64 << 20);
+	ck_assert_int_eq(buf_printf(&b, "<?xml version=\"1.0\"?>\n<model "
+	    "unit=\"millimeter\" xmlns=\"" CORE_NS "\" xmlns:q=\"urn:q\">\n"
+	    "<resources><object id=\"1\"><mesh>\n<vertices>\n"), 0);
+	for (i = 0; i < n; i++) {
+		text(&b, i % 3 == 0 ? "<vertex\tx=\"" : "  <vertex x='");
+		for (k = 0; k < 3; k++) {
+			random_number(&b, &seed);
+			if (k < 2)
+				text(&b, i % 3 == 0 ? "\" \r\n   " : "' ");
+			text(&b, k == 0 ? (i % 3 == 0 ? "y=\"" : "y='") :
+			    k == 1 ? (i % 3 == 0 ? "z=\"" : "z='") : "");
+		}
+		text(&b, i % 3 == 0 ? "\"" : "'");
+		text(&b, i % 5 == 0 ? " paint_color=\"4\"" : "");
+		text(&b, tail);
+	}
+	text(&b, "</vertices>\n<triangles>\n");
+	for (i = 0; i + 2 < n; i++) {
+		ck_assert_int_eq(buf_printf(&b, "<triangle v1=\"%d\" v2=\"%d\" "
+		    "v3=\"%d\"", i, i + 1, i + 2), 0);
+		text(&b, i % 7 == 0 ? " paint_color=\"8\"" : "");
+		text(&b, tail);
+	}
+	text(&b, "</triangles>\n</mesh></object></resources>\n<build><item "
+	    "objectid=\"1\"/></build>\n</model>\n");
+	return b.data;
+}
+
+START_TEST(the_fast_reader_reads_exactly_what_expat_reads)
+{
+	struct model3mf	 fast, slow;
+	struct err	 e = { 0 };
+	char		*plain, *odd;
+	size_t		 chunks[] = { 0, 1, 7, 100, 1023, 1025, 4099 }, i;
+
+	plain = random_model(3000, 0);
+	odd = random_model(3000, 1);
+	ck_assert_int_eq(model3mf_read_xml(odd, strlen(odd), 0, NULL, &slow,
+	    &e), 0);
+	ck_assert_uint_eq(slow.parts[0].stats.triangles, 2998);
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		ck_assert_int_eq(model3mf_read_xml(plain, strlen(plain),
+		    chunks[i], NULL, &fast, &e), 0);
+		/* every coordinate read alike, bit for bit */
+		ck_assert_msg(memcmp(&fast.parts[0].stats,
+		    &slow.parts[0].stats, sizeof(struct mesh_stats)) == 0,
+		    "pieces of %zu bytes", chunks[i]);
+		model3mf_free(&fast);
+	}
+	model3mf_free(&slow);
+	free(plain);
+	free(odd);
+}
+END_TEST
+
+/* Models that must still be refused, with the words and the line. */
+static const struct {
+	const char	*vertices;
+	const char	*words;
+} fast_refused[] = {
+	{ "<vertex x=\"0\" y=\"0\" z=\"0\"/>\n<vertex x=\"1\" y=\"0\" "
+	    "z=\"0\"/>\n<vertex x=\"nan\" y=\"1\" z=\"0\"/>\n",
+	    "line 7: vertex 3 of object 1: x is not a finite number" },
+	{ "<vertex x=\"0\" y=\"0\" z=\"0\"/>\r\n<vertex x=\"1\" y=\"0\" "
+	    "z=\"0\"/>\r\n<vertex\r\nx=\"1\" y=\"1\"/>\r\n",
+	    "line 7: vertex 3 of object 1: z is missing" },
+	{ "<vertex x=\"0\" y=\"0\" z=\"0\"/>\n<vertex x=\"1\" x=\"2\" y=\"0\" "
+	    "z=\"0\"/>\n", "line 6: XML error: duplicate attribute" },
+	{ "<vertex x=\"0\" y=\"0\" z=\"0\"/>\n<vertex x=\"1\" y=\"0\" z=\"0\" "
+	    "s:paint=\"1\"/>\n", "line 6: XML error: unbound prefix" },
+	{ "<vertex x=\"0\" y=\"0\" z=\"0\"/>\n<vertex x=\"1\" y=\"0\" "
+	    "z=\"0\"/>\n<vertex x=\"1\"y=\"0\" z=\"0\"/>\n",
+	    "line 7: XML error: " },
+	{ "<vertex x=\"0\" y=\"0\" z=\"0\"/>\n<vertex x=\"1\" y=\"0\" "
+	    "z=\"0\"/>\n<vertex x=\"1\" y=\"0\" z=\"0\"", "XML error: " },
+};
+
+START_TEST(what_the_fast_reader_leaves_to_expat_is_refused_as_before)
+{
+	struct model3mf	 m;
+	struct err	 e;
+	struct buf	 b;
+	size_t		 i, chunk;
+	int		 rc;
+
+	for (i = 0; i < sizeof(fast_refused) / sizeof(fast_refused[0]); i++)
+		for (chunk = 1; chunk < 100; chunk += 33) {
+			buf_init(&b, 1 << 20);
+			ck_assert_int_eq(buf_printf(&b, "<?xml version=\"1.0\"?>"
+			    "\n<model xmlns=\"" CORE_NS "\">\n<resources>\n"
+			    "<object id=\"1\"><mesh><vertices>\n%s", fast_refused[
+			    i].vertices), 0);
+			if (strchr(fast_refused[i].words, ':') != NULL &&
+			    strstr(fast_refused[i].vertices, "z=\"0\"\"") ==
+			    NULL)
+				text(&b, "</vertices></mesh></object>\n"
+				    "</resources>\n<build><item objectid=\"1\"/>"
+				    "</build></model>\n");
+			memset(&e, 0, sizeof(e));
+			rc = model3mf_read_xml(b.data, b.len, chunk, NULL, &m,
+			    &e);
+			ck_assert_msg(rc == ERR_INVALID && strstr(e.message,
+			    fast_refused[i].words) != NULL, "case %zu, pieces "
+			    "of %zu: %d \"%s\"", i, chunk, rc, e.message);
+			buf_free(&b);
+		}
+}
+END_TEST
+
+START_TEST(text_that_looks_like_vertices_is_not_read_as_vertices)
+{
+	struct model3mf	 m;
+	struct err	 e = { 0 };
+	struct buf	 b;
+	size_t		 chunk;
+
+	for (chunk = 1; chunk < 200; chunk += 41) {
+		buf_init(&b, 1 << 20);
+		text(&b, "<?xml version=\"1.0\"?>\n<model xmlns=\"" CORE_NS
+		    "\"><resources>");
+		box_object(&b, 1, "box", (const double[]){ 0, 0, 0 },
+		    (const double[]){ 1, 2, 3 });
+		/* the same box with a CDATA section and a comment inside */
+		ck_assert_ptr_nonnull(strstr(b.data, "<vertices>"));
+		b.len = (size_t)(strstr(b.data, "<vertices>") - b.data);
+		text(&b, "<vertices>\n<![CDATA[\n<vertex x=\"9\" y=\"9\" "
+		    "z=\"9\"/>\n]]>\n<!-- <vertex x=\"-9\" y=\"9\" z=\"9\"/> -->"
+		    "\n");
+		{
+			int	i;
+
+			for (i = 0; i < 8; i++)
+				ck_assert_int_eq(buf_printf(&b, "<vertex x=\"%d\" "
+				    "y=\"%d\" z=\"%d\"/>\n", (i & 1) ? 1 : 0,
+				    (i & 2) ? 2 : 0, (i & 4) ? 3 : 0), 0);
+		}
+		text(&b, "</vertices><triangles>\n<triangle v1=\"0\" v2=\"2\" "
+		    "v3=\"3\"/><triangle v1=\"0\" v2=\"3\" v3=\"1\"/>\n"
+		    "<triangle v1=\"4\" v2=\"5\" v3=\"7\"/><triangle v1=\"4\" "
+		    "v2=\"7\" v3=\"6\"/>\n<triangle v1=\"0\" v2=\"1\" v3=\"5\"/>"
+		    "<triangle v1=\"0\" v2=\"5\" v3=\"4\"/>\n<triangle v1=\"2\" "
+		    "v2=\"6\" v3=\"7\"/><triangle v1=\"2\" v2=\"7\" v3=\"3\"/>\n"
+		    "<triangle v1=\"0\" v2=\"4\" v3=\"6\"/><triangle v1=\"0\" "
+		    "v2=\"6\" v3=\"2\"/>\n<triangle v1=\"1\" v2=\"3\" v3=\"7\"/>"
+		    "<triangle v1=\"1\" v2=\"7\" v3=\"5\"/>\n</triangles></mesh>"
+		    "</object></resources><build><item objectid=\"1\"/></build>"
+		    "</model>\n");
+		ck_assert_int_eq(model3mf_read_xml(b.data, b.len, chunk, NULL,
+		    &m, &e), 0);
+		ck_assert_uint_eq(m.parts[0].stats.vertices, 8);
+		ck_assert_double_eq_tol(m.parts[0].stats.volume, 6, 1e-12);
+		ck_assert_double_eq(m.parts[0].stats.max[0], 1);
+		ck_assert_double_eq(m.parts[0].stats.min[0], 0);
+		ck_assert_int_eq(m.parts[0].stats.watertight, 1);
+		model3mf_free(&m);
+		buf_free(&b);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1052,6 +1307,12 @@ main(void)
 	tcase_add_test(tc,
 	    obj_negative_and_slashed_corners_name_the_same_vertices);
 	tcase_add_test(tc, obj_malformed_files_are_refused_with_the_line);
+	tcase_add_test(tc, a_sink_sees_every_placed_triangle_in_millimetres);
+	tcase_add_test(tc, the_fast_reader_reads_exactly_what_expat_reads);
+	tcase_add_test(tc,
+	    what_the_fast_reader_leaves_to_expat_is_refused_as_before);
+	tcase_add_test(tc,
+	    text_that_looks_like_vertices_is_not_read_as_vertices);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
