@@ -234,6 +234,8 @@ class Printyard:
             "sql_dir": self.sql_dir,
             "openapi_file": self.openapi_file,
             "file_store": self.files_dir,
+            # scripts/deps unpacks them (scripts/cura-definitions)
+            "cura_definitions": ROOT / "var" / "cura",
             "nchan_publish_url": "http://127.0.0.1:%d/_live/pub" % self.port,
             "public_url": self.base_url,
             "log_level": "info",

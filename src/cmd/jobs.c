@@ -23,7 +23,9 @@
 #include "cmd/cmd.h"
 #include "db/db.h"
 #include "domain/jobs.h"
+#include "http/req.h"
 #include "integrations/live.h"
+#include "res/quotes.h"
 
 static volatile sig_atomic_t	stop;
 
@@ -84,7 +86,8 @@ beat(struct db *db, struct arena *a, const char *me, unsigned long done)
 
 /* Claims and runs one job; returns 1 if there was one. */
 static int
-run_one(struct db *db, struct arena *a, const char *me)
+run_one(const struct config *cfg, struct db *db, struct arena *a,
+    const char *me)
 {
 	struct err	 e = { 0 };
 	struct job	 job;
@@ -103,6 +106,7 @@ run_one(struct db *db, struct arena *a, const char *me)
 	job.args = json_object_get(row, "args");
 	job.attempt = (int)json_integer_value(json_object_get(row,
 	    "attempts"));
+	job.cfg = cfg;
 	job.db = db;
 	every = json_is_integer(json_object_get(row, "every_seconds")) ?
 	    arena_printf(a, "%lld", (long long)json_integer_value(
@@ -170,6 +174,9 @@ jobs_run(struct cmd_ctx *c, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	jobs_register();
 	db_register(jobs_stmts, sizeof(jobs_stmts) / sizeof(jobs_stmts[0]));
+	/* resources' own background work runs their code as a request */
+	req_background_register();
+	jobs_add("quote_slice", quotes_slice_job);
 	db = db_new(c->cfg.database_url);
 	if (db_connect(db, &e) != 0 && e.code != ERR_UNAVAILABLE)
 		return cmd_fail("%s", e.message);
@@ -186,7 +193,7 @@ jobs_run(struct cmd_ctx *c, int argc, char **argv)
 			beat(db, a, me, done);
 			last_beat = time(NULL);
 		}
-		ran = run_one(db, a, me);
+		ran = run_one(&c->cfg, db, a, me);
 		done += (unsigned long)ran;
 		arena_reset(a);
 		if (!ran)

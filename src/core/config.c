@@ -69,6 +69,9 @@ static const struct key keys[] = {
 	    LOCALSTATEDIR "/lib/printyard/cura", 0, 0, 0,
 	    "Cura printer definitions for quote calibration "
 	    "(scripts/cura-definitions)" },
+	{ "cura_engine", S(cura_engine), "CuraEngine", 0, 0, 0,
+	    "CuraEngine that slices quoted parts after the instant estimate "
+	    "(empty: quotes keep the estimate)" },
 	{ "body_max", L(body_max), "1048576", 1024, 1073741824, 0,
 	    "largest JSON or form body in bytes" },
 	{ "upload_max", L(upload_max), "104857600", 1024, 1073741824, 0,

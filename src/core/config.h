@@ -28,6 +28,7 @@ struct config {
 	const char	*public_url;
 	const char	*log_level_name;
 	const char	*cura_definitions;	/* quote calibration */
+	const char	*cura_engine;		/* quote slicing; "" off */
 	enum log_level	 log_level;
 	long		 workers;
 	long		 max_requests;

@@ -3,6 +3,8 @@
  * housekeeping jobs (sessions, idempotency keys, finished jobs, printer
  * samples past their retention).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -141,6 +143,23 @@ static const struct {
 
 #define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
 
+static struct {
+	const char	*kind;
+	jobs_run_fn	 run;
+} added[JOBS_ADDED_MAX];
+static size_t	nadded;
+
+void
+jobs_add(const char *kind, jobs_run_fn run)
+{
+	if (nadded == JOBS_ADDED_MAX) {
+		fputs("printyard: too many added job kinds\n", stderr);
+		abort();
+	}
+	added[nadded].kind = kind;
+	added[nadded++].run = run;
+}
+
 void
 jobs_register(void)
 {
@@ -156,6 +175,9 @@ jobs_dispatch(struct job *j, json_t **result, struct err *e)
 	for (i = 0; i < NKINDS; i++)
 		if (strcmp(kinds[i].kind, j->kind) == 0)
 			return kinds[i].run(j, result, e);
+	for (i = 0; i < nadded; i++)
+		if (strcmp(added[i].kind, j->kind) == 0)
+			return added[i].run(j, result, e);
 	return err_set(e, ERR_INVALID, "unknown job kind \"%s\"", j->kind);
 }
 

@@ -15,7 +15,10 @@ struct arena;
 struct db;
 struct err;
 
+struct config;
+
 struct job {
+	const struct config *cfg;
 	long long	 id;
 	const char	*kind;
 	json_t		*args;
@@ -24,6 +27,15 @@ struct job {
 	struct arena	*arena;
 };
 
+typedef int	(*jobs_run_fn)(struct job *, json_t **result, struct err *);
+
+/*
+ * Adds a kind whose handler lives above the domain (a resource's own
+ * background work, such as slicing a quoted part); the worker adds them
+ * at start.  At most JOBS_ADDED_MAX.
+ */
+#define JOBS_ADDED_MAX	8
+void	jobs_add(const char *kind, jobs_run_fn);
 /* Runs the handler for job->kind; unknown kinds are an error. */
 int	jobs_dispatch(struct job *, json_t **result, struct err *);
 /* Registers the statements the handlers use. */

@@ -72,12 +72,49 @@ template_exists(const char *name)
 int	openapi_load(struct arena *, const char *path, json_t **,
 	    struct err *);
 
+static const struct stmt *const server_stmts[] = { &st_idem_claim,
+    &st_idem_get, &st_idem_store, &st_audit };
+
+/* The statements of the framework and of every resource. */
+static void
+server_register(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(server_stmts) / sizeof(server_stmts[0]); i++)
+		db_register(server_stmts[i], 1);
+	for (i = 0; i < nresources; i++)
+		if (resources[i]->nstmts > 0)
+			db_register(resources[i]->stmts, resources[i]->nstmts);
+}
+
+void
+req_background_register(void)
+{
+	server_register();
+}
+
+void
+req_background(struct req *r, struct arena *a, const struct config *cfg,
+    struct db *db, const char *actor)
+{
+	memset(r, 0, sizeof(*r));
+	r->arena = a;
+	r->cfg = cfg;
+	r->db = db;
+	r->method = "JOB";
+	r->uri = r->path = "";
+	r->lang = "en";
+	r->who.kind = AUTH_NONE;
+	r->who.username = actor;
+	r->who.role = ROLE_OWNER;
+	r->who.role_name = "owner";
+	r->who.can_write = 1;
+}
+
 int
 server_prepare(struct app *app, struct err *e)
 {
-	static const struct stmt *const mine[] = { &st_idem_claim,
-	    &st_idem_get, &st_idem_store, &st_audit };
-	size_t	i;
 
 	the_app = app;
 	if (view_load(&app->view, app->proc, app->cfg->template_dir, e) != 0)
@@ -87,13 +124,9 @@ server_prepare(struct app *app, struct err *e)
 	if (openapi_load(app->proc, app->cfg->openapi_file, &app->openapi,
 	    e) != 0)
 		return e->code;
-	for (i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
-		db_register(mine[i], 1);
+	server_register();
 	live_init(app->cfg->nchan_publish_url);
 	format_set_timezone(app->cfg->timezone);
-	for (i = 0; i < nresources; i++)
-		if (resources[i]->nstmts > 0)
-			db_register(resources[i]->stmts, resources[i]->nstmts);
 	auth_register();
 	return 0;
 }
@@ -254,6 +287,8 @@ req_t(struct req *r, const char *key)
 {
 	const char	*s;
 
+	if (the_app == NULL)		/* a background request */
+		return key;
 	s = json_string_value(json_object_get(view_catalog(the_app->view,
 	    r->lang), key));
 	return s != NULL ? s : key;

@@ -34,6 +34,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,4 +524,112 @@ cura_slice(const struct cura_job *job, struct cura_result *res,
 	res->minutes = o.seconds / 60;
 	snprintf(res->version, sizeof(res->version), "%s", o.version);
 	return 0;
+}
+
+/* ---- the engine's input ---- */
+
+int
+cura_stl_open(struct cura_stl *s, const double shift[3], struct err *e)
+{
+	static const char	header[80] = "binary STL written by Printyard "
+				    "for CuraEngine";
+	const char		*dir = getenv("TMPDIR");
+	unsigned char		 count[4] = { 0, 0, 0, 0 };
+	int			 fd, n;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->shift, shift, sizeof(s->shift));
+	n = snprintf(s->path, sizeof(s->path), "%s/printyard-slice-XXXXXX.stl",
+	    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	if (n < 0 || (size_t)n >= sizeof(s->path))
+		return err_set(e, ERR_INTERNAL, "TMPDIR is too long");
+	/* the engine knows a model's format by its file name */
+	if ((fd = mkstemps(s->path, 4)) < 0) {
+		err_set(e, ERR_INTERNAL, "cannot create %s: %s", s->path,
+		    strerror(errno));
+		s->path[0] = '\0';
+		return e->code;
+	}
+	if ((s->f = fdopen(fd, "wb")) == NULL) {
+		close(fd);
+		cura_stl_remove(s);
+		return err_set(e, ERR_INTERNAL, "fdopen: %s", strerror(errno));
+	}
+	if (fwrite(header, 1, sizeof(header), s->f) != sizeof(header) ||
+	    fwrite(count, 1, sizeof(count), s->f) != sizeof(count))
+		s->failed = 1;
+	return 0;
+}
+
+/* Puts v as a little-endian 32-bit float at p. */
+static void
+cura_le_float(unsigned char *p, double v)
+{
+	float		f = (float)v;
+	uint32_t	u;
+
+	memcpy(&u, &f, sizeof(u));
+	p[0] = (unsigned char)u;
+	p[1] = (unsigned char)(u >> 8);
+	p[2] = (unsigned char)(u >> 16);
+	p[3] = (unsigned char)(u >> 24);
+}
+
+void
+cura_stl_triangle(void *ctx, const double a[3], const double b[3],
+    const double c[3])
+{
+	struct cura_stl		*s = ctx;
+	const double		*corner[3] = { a, b, c };
+	unsigned char		 rec[50];
+	int			 k, d;
+
+	if (s->f == NULL || s->failed)
+		return;
+	memset(rec, 0, sizeof(rec));	/* normal and attribute: zero */
+	for (k = 0; k < 3; k++)
+		for (d = 0; d < 3; d++)
+			cura_le_float(rec + 12 + 12 * k + 4 * d,
+			    corner[k][d] + s->shift[d]);
+	if (fwrite(rec, 1, sizeof(rec), s->f) != sizeof(rec) ||
+	    s->n == 0xffffffffUL)
+		s->failed = 1;
+	s->n++;
+}
+
+int
+cura_stl_close(struct cura_stl *s, struct err *e)
+{
+	unsigned char	count[4];
+	int		rc;
+
+	if (s->f == NULL)
+		return err_set(e, ERR_INTERNAL, "%s is not open", s->path);
+	count[0] = (unsigned char)s->n;
+	count[1] = (unsigned char)(s->n >> 8);
+	count[2] = (unsigned char)(s->n >> 16);
+	count[3] = (unsigned char)(s->n >> 24);
+	if (fseek(s->f, 80, SEEK_SET) != 0 ||
+	    fwrite(count, 1, sizeof(count), s->f) != sizeof(count))
+		s->failed = 1;
+	rc = fclose(s->f);
+	s->f = NULL;
+	if (rc != 0 || s->failed)
+		return err_set(e, ERR_INTERNAL, "cannot write %s: %s",
+		    s->path, strerror(errno));
+	if (s->n == 0)
+		return err_set(e, ERR_INVALID, "the mesh has no triangles");
+	return 0;
+}
+
+void
+cura_stl_remove(struct cura_stl *s)
+{
+	if (s->f != NULL) {
+		fclose(s->f);
+		s->f = NULL;
+	}
+	if (s->path[0] != '\0')
+		unlink(s->path);
+	s->path[0] = '\0';
 }

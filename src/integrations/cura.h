@@ -18,6 +18,7 @@
 #define PY_CURA_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct err;
 
@@ -27,6 +28,7 @@ struct err;
 #define CURA_OUTPUT_MAX		(16 * 1024 * 1024)	/* engine's chatter */
 #define CURA_SETTINGS_MAX	96
 #define CURA_SETTING_LEN	64
+#define PATH_MAX_CURA		4096
 
 /* What a material changes in the slicer's settings. */
 struct cura_material {
@@ -92,5 +94,30 @@ int	cura_settings(const struct cura_job *, struct cura_settings *,
  */
 int	cura_slice(const struct cura_job *, struct cura_result *,
 	    struct err *);
+
+/*
+ * A binary STL file in TMPDIR (or /tmp) written a triangle at a time:
+ * the engine's input for a mesh read through a mesh_sink (parse/mesh.h),
+ * whatever file it came in.  Every corner is moved by shift (the caller
+ * sets the mesh on the build plate: the engine cuts away what lies below
+ * z = 0).  Normals are left zero; the engine works them out itself.
+ */
+struct cura_stl {
+	FILE		*f;
+	char		 path[PATH_MAX_CURA];
+	unsigned long	 n;
+	double		 shift[3];
+	int		 failed;	/* a write failed */
+};
+
+/* Creates the file; 0, or ERR_INTERNAL. */
+int	cura_stl_open(struct cura_stl *, const double shift[3], struct err *);
+/* A mesh_sink's triangle function; ctx is the struct cura_stl. */
+void	cura_stl_triangle(void *ctx, const double a[3], const double b[3],
+	    const double c[3]);
+/* Writes the count and closes the file; 0, or ERR_INTERNAL. */
+int	cura_stl_close(struct cura_stl *, struct err *);
+/* Closes (when open) and removes the file. */
+void	cura_stl_remove(struct cura_stl *);
 
 #endif

@@ -59,7 +59,9 @@
 #include "domain/pricing.h"
 #include "export/quotepdf.h"
 #include "export/silhouette.h"
+#include "domain/jobs.h"
 #include "http/req.h"
+#include "integrations/cura.h"
 #include "parse/mesh.h"
 #include "parse/model3mf.h"
 #include "parse/multipart.h"
@@ -98,7 +100,9 @@
 	"slicer_grams::float8 AS slicer_grams, material, color_name, " \
 	"quality, layer_mm::float8 AS layer_mm, infill_pct, quantity, " \
 	"grams::float8 AS grams, minutes::float8 AS minutes, method, price, " \
-	"unit_cents, override_unit_cents, product_id"
+	"unit_cents, override_unit_cents, product_id, slice_state, " \
+	"slice_key, sliced_grams::float8 AS sliced_grams, " \
+	"sliced_minutes::float8 AS sliced_minutes, slice_engine, slice_error"
 
 static const struct stmt quotes_stmts[] = {
 	{ "quotes_shop",
@@ -107,7 +111,7 @@ static const struct stmt quotes_stmts[] = {
 	  "q.minimum_order_cents, q.rounding_cents, q.validity_days, "
 	  "q.quantity_tiers, q.qualities, q.default_quality, "
 	  "q.default_infill_pct, q.build_x_mm, q.build_y_mm, q.build_z_mm, "
-	  "q.terms, s.currency, s.labour_rate_cents, s.overhead_bp, "
+	  "q.terms, q.slice_parts, s.currency, s.labour_rate_cents, s.overhead_bp, "
 	  "s.target_margin_bp, (SELECT (v->>'rate_bp')::integer FROM "
 	  "jsonb_array_elements(s.vat_rates) v WHERE v->>'name' = "
 	  "'standard') AS vat_bp, (SELECT coalesce(jsonb_agg("
@@ -210,12 +214,29 @@ static const struct stmt quotes_stmts[] = {
 	  "OR " QUOTE_STATUS " = $1) AND ($2::boolean IS NULL OR "
 	  "q.review_required = $2::boolean) ORDER BY q.id DESC LIMIT "
 	  "$3::integer OFFSET $4::integer", 4 },
+	{ "quotes_slice_queue",
+	  "UPDATE quote_parts SET slice_state = 'queued', slice_key = $2, "
+	  "slice_error = NULL WHERE id = $1::bigint", 2 },
+	{ "quotes_slice_job",
+	  "INSERT INTO jobs (kind, args, unique_key) VALUES ('quote_slice', "
+	  "$1::jsonb, $2) ON CONFLICT DO NOTHING", 2 },
+	{ "quotes_slice_quote",
+	  "SELECT quote_id FROM quote_parts WHERE id = $1::bigint", 1 },
+	{ "quotes_slice_done",
+	  "UPDATE quote_parts SET slice_state = 'done', sliced_grams = "
+	  "$2::numeric, sliced_minutes = $3::numeric, slice_engine = $4, "
+	  "slice_error = NULL, sliced_at = now() WHERE id = $1::bigint", 4 },
+	{ "quotes_slice_failed",
+	  "UPDATE quote_parts SET slice_state = $2, slice_error = left($3, "
+	  "500), sliced_at = now() WHERE id = $1::bigint AND slice_key = $4 "
+	  "AND slice_state = 'queued'", 4 },
 };
 
 enum { ST_SHOP, ST_INSERT, ST_PART_INSERT, ST_BY_TOKEN, ST_BY_ID, ST_LOCK,
     ST_PARTS, ST_PART_PRICE, ST_TOTALS, ST_ACCEPT, ST_CONVERTED, ST_SET,
     ST_CUSTOMER_BY_EMAIL, ST_PRODUCT, ST_PLATE, ST_SLOT, ST_PART_PRODUCT,
-    ST_ORDER_GROSS, ST_OF_ORDER, ST_COMPANY, ST_LIST };
+    ST_ORDER_GROSS, ST_OF_ORDER, ST_COMPANY, ST_LIST, ST_SLICE_QUEUE,
+    ST_SLICE_JOB, ST_SLICE_QUOTE, ST_SLICE_DONE, ST_SLICE_FAILED };
 
 /* The shop's pricing, read once per request. */
 struct quotes_shop {
@@ -241,6 +262,8 @@ struct quotes_mesh {
 
 static struct estimate_model	quotes_model;
 static int			quotes_model_ready;
+
+static const char	*quotes_channel(struct req *, const char *token);
 
 static const char *
 quotes_ll(struct req *r, long long v)
@@ -573,10 +596,34 @@ quotes_warnings(const struct quotes_shop *s, const struct mesh_stats *st,
 
 /* ---- estimate and price ---- */
 
+#define QUOTES_SLICE_KEY	96
+
+/* What a slice is for: "material|layer_mm|infill_pct" of the part. */
+static void
+quotes_slice_key(json_t *part, char *key, size_t size)
+{
+	snprintf(key, size, "%s|%.2f|%lld", json_row_str(part, "material"),
+	    json_row_num(part, "layer_mm"), (long long)json_row_int(part,
+	    "infill_pct"));
+}
+
+/* Is the part's slice (state st) one for the options it has now? */
+static int
+quotes_slice_is(json_t *part, const char *st)
+{
+	char		 key[QUOTES_SLICE_KEY];
+	const char	*had = json_row_str(part, "slice_key");
+
+	quotes_slice_key(part, key, sizeof(key));
+	return had != NULL && strcmp(had, key) == 0 &&
+	    json_row_str(part, "slice_state") != NULL &&
+	    strcmp(json_row_str(part, "slice_state"), st) == 0;
+}
+
 /*
  * Fills each part's grams and minutes per piece: the slicer's figures
- * when the part keeps them, a sliced refinement as stored, else the
- * estimator's from the stored measures.
+ * when the part keeps them, its slice when that was made for its
+ * options, else the estimator's from the stored measures.
  */
 static void
 quotes_estimate(const struct quotes_shop *s, json_t *part)
@@ -594,8 +641,14 @@ quotes_estimate(const struct quotes_shop *s, json_t *part)
 		    json_row_int(part, "slicer_seconds") / 60.0));
 		return;
 	}
-	if (method != NULL && strcmp(method, "sliced") == 0)
+	if (quotes_slice_is(part, "done")) {
+		json_object_set_new(part, "grams", json_real(json_row_num(part,
+		    "sliced_grams")));
+		json_object_set_new(part, "minutes", json_real(json_row_num(
+		    part, "sliced_minutes")));
+		json_object_set_new(part, "method", json_string("sliced"));
 		return;
+	}
 	quotes_mesh_stats(json_object_get(part, "mesh"), &st);
 	mat = quotes_material(s, json_row_str(part, "material"));
 	memset(&in, 0, sizeof(in));
@@ -721,6 +774,50 @@ quotes_reprice(struct req *r, const struct quotes_shop *s, long long id,
 	    &r->err);
 }
 
+/*
+ * Queues a slice of every estimated part (parts as quotes_reprice left
+ * them) that has none asked for its options yet, when the shop slices
+ * at all.  A slice that failed or could not be made for these options
+ * is not asked for again.
+ */
+static int
+quotes_slice_queue(struct req *r, const struct quotes_shop *s,
+    json_t *parts)
+{
+	char		 key[QUOTES_SLICE_KEY];
+	const char	*p[2], *had;
+	json_t		*part;
+	size_t		 i;
+
+	if (r->cfg->cura_engine == NULL || r->cfg->cura_engine[0] == '\0' ||
+	    !json_is_true(json_object_get(s->row, "slice_parts")))
+		return 0;
+	json_array_foreach(parts, i, part) {
+		if (strcmp(json_row_str(part, "method"), "estimate") != 0)
+			continue;
+		quotes_slice_key(part, key, sizeof(key));
+		had = json_row_str(part, "slice_key");
+		if (had != NULL && strcmp(had, key) == 0)
+			continue;
+		p[0] = quotes_ll(r, json_row_int(part, "id"));
+		p[1] = key;
+		if (db_exec(r->db, r->arena, &quotes_stmts[ST_SLICE_QUEUE], p,
+		    NULL, &r->err) != 0)
+			return r->err.code;
+		p[0] = arena_json_text(r->arena, arena_json(r->arena,
+		    json_pack("{s:I, s:s}", "part_id", (json_int_t)
+		    json_row_int(part, "id"), "key", key)));
+		p[1] = arena_printf(r->arena, "quote_slice:%lld:%s",
+		    (long long)json_row_int(part, "id"), key);
+		if (db_exec(r->db, r->arena, &quotes_stmts[ST_SLICE_JOB], p,
+		    NULL, &r->err) != 0)
+			return r->err.code;
+		json_object_set_new(part, "slice_state", json_string("queued"));
+		json_object_set_new(part, "slice_key", json_string(key));
+	}
+	return 0;
+}
+
 /* ---- reading ---- */
 
 /*
@@ -808,9 +905,12 @@ quotes_public(struct req *r, const struct quotes_shop *s, json_t *q,
     json_t *parts)
 {
 	static const char *const hidden[] = { "file_path", "file_sha256",
-	    "product_id", "override_unit_cents" };
-	json_t	*out, *ps, *part, *o, *mats;
-	size_t	 i, k;
+	    "product_id", "override_unit_cents", "slice_key", "slice_error",
+	    "slice_engine", "sliced_grams", "sliced_minutes" };
+	const char	*st = json_row_str(q, "status");
+	json_t		*out, *ps, *part, *o, *mats;
+	size_t		 i, k;
+	int		 open = strcmp(st, "draft") == 0 || strcmp(st, "sent") == 0;
 
 	mats = quotes_options_view(s->materials);
 	ps = json_array();
@@ -818,10 +918,13 @@ quotes_public(struct req *r, const struct quotes_shop *s, json_t *q,
 		o = json_deep_copy(part);
 		for (k = 0; k < sizeof(hidden) / sizeof(hidden[0]); k++)
 			json_object_del(o, hidden[k]);
+		/* a slice on its way will change the figures */
+		json_object_set_new(o, "slicing", json_boolean(open &&
+		    quotes_slice_is(part, "queued")));
 		json_array_append_new(ps, o);
 	}
 	out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, "
-	    "s:o, s:{s:o, s:O, s:O, s:O, s:O}, s:{s:s, s:s, s:s}}",
+	    "s:o, s:{s:o, s:O, s:O, s:O, s:O}, s:{s:s, s:s, s:s, s:s}}",
 	    "number", json_object_get(q, "number"),
 	    "token", json_object_get(q, "token"),
 	    "status", json_object_get(q, "status"),
@@ -842,7 +945,8 @@ quotes_public(struct req *r, const struct quotes_shop *s, json_t *q,
 	    "default_infill_pct", json_object_get(s->row,
 	    "default_infill_pct"), "terms", json_object_get(s->row, "terms"),
 	    "links", "page", arena_printf(r->arena, "/q/%s", json_row_str(q,
-	    "token")), "pdf", arena_printf(r->arena,
+	    "token")), "live", arena_printf(r->arena, "/live/sub/%s",
+	    quotes_channel(r, json_row_str(q, "token"))), "pdf", arena_printf(r->arena,
 	    "/api/v1/public/quotes/%s/pdf", json_row_str(q, "token")),
 	    "self", arena_printf(r->arena, "/api/v1/public/quotes/%s",
 	    json_row_str(q, "token")));
@@ -1034,7 +1138,8 @@ quotes_store(struct req *r, const struct quotes_shop *s,
 	}
 	p[0] = quotes_ll(r, *id);
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], p, &parts,
-	    &r->err) != 0 || quotes_reprice(r, s, *id, parts, "consumer") != 0)
+	    &r->err) != 0 || quotes_reprice(r, s, *id, parts, "consumer") != 0 ||
+	    quotes_slice_queue(r, s, parts) != 0)
 		return r->err.code;
 	return req_audit(r, "create", "quote", quotes_ll(r, *id), NULL,
 	    arena_json(r->arena, json_pack("{s:s, s:I}", "number", number,
@@ -1260,6 +1365,7 @@ quotes_options(struct req *r)
 	kind = req_str(r, "customer_kind") != NULL ? req_str(r,
 	    "customer_kind") : json_row_str(q, "customer_kind");
 	if (quotes_reprice(r, &s, json_row_int(q, "id"), parts, kind) != 0 ||
+	    quotes_slice_queue(r, &s, parts) != 0 ||
 	    req_audit(r, "options", "quote", quotes_ll(r, json_row_int(q,
 	    "id")), NULL, r->input) != 0)
 		return r->err.code;
@@ -1448,6 +1554,13 @@ quotes_accept(struct req *r)
 		return quotes_answer(r, 200, req_str(r, "token"));
 	if (quotes_open(r, q) != 0)
 		return r->err.code;
+	/* the price the customer saw: a slice may have changed it since */
+	if (req_has(r, "expected_gross_cents") && req_int(r,
+	    "expected_gross_cents", -1) != json_row_int(q, "gross_cents"))
+		return err_set(&r->err, ERR_CONFLICT, "the price of quote %s "
+		    "is now %s: look at it again before accepting",
+		    json_row_str(q, "number"), record_money(r, json_row_int(q,
+		    "gross_cents"), json_row_str(q, "currency")));
 	if (!req_bool(r, "accept_terms", 0))
 		err_field(&r->err, "accept_terms", "must be true: the customer "
 		    "accepts the quote and its terms");
@@ -1898,9 +2011,7 @@ quotes_page_action(struct req *r)
 	return 0;
 }
 
-/* ---- the PDF ---- */
-
-#define QUOTES_THUMB_MAX	(4 * 1024 * 1024)	/* a 3MF's preview */
+/* ---- stored meshes ---- */
 
 /* Reads the stored mesh d[0..len) of kind again for its triangles. */
 static int
@@ -1924,6 +2035,73 @@ quotes_mesh_sink(const char *kind, const char *d, size_t len,
 }
 
 /*
+ * One part's triangles out of its file's: the parts of a 3MF share the
+ * file, whose sink sees them build item after build item, in the order
+ * of the parts' positions, each as many triangles as its measure says.
+ */
+struct quotes_pick {
+	const struct mesh_sink	*to;
+	size_t			 skip;	/* earlier parts' triangles */
+	size_t			 take;
+	size_t			 seen;
+};
+
+static void
+quotes_pick_triangle(void *ctx, const double a[3], const double b[3],
+    const double c[3])
+{
+	struct quotes_pick	*k = ctx;
+
+	if (k->seen >= k->skip && k->seen - k->skip < k->take)
+		k->to->triangle(k->to->ctx, a, b, c);
+	k->seen++;
+}
+
+/*
+ * Reads part i of parts (rows of quote_parts) from the file store into
+ * *d (freed with the arena) and hands its triangles to sink; 0, or the
+ * error (ERR_NOT_FOUND: the stored file is gone).
+ */
+static int
+quotes_part_mesh(struct req *r, json_t *parts, size_t i, char **d,
+    size_t *len, const struct mesh_sink *sink, struct err *e)
+{
+	struct quotes_pick	 k;
+	struct mesh_sink	 pick;
+	json_t			*part = json_array_get(parts, i), *o;
+	const char		*path = json_row_str(part, "file_path");
+	size_t			 j;
+
+	*d = fs_read(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
+	    path), r->cfg->upload_max, len);
+	if (*d == NULL)
+		return err_set(e, ERR_NOT_FOUND, "the stored file of part %lld "
+		    "cannot be read: %s", (long long)json_row_int(part,
+		    "position"), strerror(errno));
+	arena_defer(r->arena, free, *d);
+	if (sink == NULL)
+		return 0;
+	memset(&k, 0, sizeof(k));
+	k.to = sink;
+	k.take = (size_t)json_row_int(json_object_get(part, "mesh"),
+	    "triangles");
+	for (j = 0; j < i; j++) {
+		o = json_array_get(parts, j);
+		if (strcmp(json_row_str(o, "file_path"), path) == 0)
+			k.skip += (size_t)json_row_int(json_object_get(o,
+			    "mesh"), "triangles");
+	}
+	pick.triangle = quotes_pick_triangle;
+	pick.ctx = &k;
+	return quotes_mesh_sink(json_row_str(part, "file_kind"), *d, *len,
+	    &pick, e);
+}
+
+/* ---- the PDF ---- */
+
+#define QUOTES_THUMB_MAX	(4 * 1024 * 1024)	/* a 3MF's preview */
+
+/*
  * The picture of part i: the thumbnail of a 3MF that holds this part
  * alone, else the part's silhouette drawn from its stored mesh; nothing
  * (an empty frame) when neither can be had.
@@ -1935,32 +2113,24 @@ quotes_picture(struct req *r, json_t *pub, json_t *parts, size_t i,
 	struct mesh_sink	 sink;
 	struct err		 e;
 	json_t			*part = json_array_get(parts, i), *o;
-	const char		*kind = json_row_str(part, "file_kind");
 	unsigned char		*png, rgb[3];
 	double			 lo[3], hi[3];
 	size_t			 len, tl, k, same = 0;
 	char			*d;
 
-	/*
-	 * A 3MF of several parts has one thumbnail for all, and its sink
-	 * cannot tell the parts apart: such a part gets an empty frame.
-	 */
+	memset(&e, 0, sizeof(e));
+	/* a 3MF of several parts has one thumbnail for all of them */
 	json_array_foreach(parts, k, o)
 		if (strcmp(json_row_str(o, "file_path"), json_row_str(part,
 		    "file_path")) == 0)
 			same++;
-	if (strcmp(kind, "3mf") == 0 && same > 1)
-		return;
-	d = fs_read(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
-	    json_row_str(part, "file_path")), r->cfg->upload_max, &len);
-	if (d == NULL)
-		return;
-	arena_defer(r->arena, free, d);
-	memset(&e, 0, sizeof(e));
-	if (strcmp(kind, "3mf") == 0) {
-		if ((png = malloc(QUOTES_THUMB_MAX)) == NULL)
+	if (strcmp(json_row_str(part, "file_kind"), "3mf") == 0 &&
+	    same == 1) {
+		if (quotes_part_mesh(r, parts, i, &d, &len, NULL, &e) != 0) {
+			err_clear(&e);
 			return;
-		arena_defer(r->arena, free, png);
+		}
+		png = arena_alloc(r->arena, QUOTES_THUMB_MAX);
 		if (threemf_thumbnail(d, len, 0, png, QUOTES_THUMB_MAX, &tl,
 		    NULL) == 0) {
 			img->png = png;
@@ -1974,7 +2144,7 @@ quotes_picture(struct req *r, json_t *pub, json_t *parts, size_t i,
 	    hi, rgb);
 	sink.triangle = silhouette_triangle;
 	sink.ctx = sil;
-	if (quotes_mesh_sink(kind, d, len, &sink, &e) != 0) {
+	if (quotes_part_mesh(r, parts, i, &d, &len, &sink, &e) != 0) {
 		err_clear(&e);
 		return;
 	}
@@ -2013,6 +2183,233 @@ quotes_pdf(struct req *r)
 	return 0;
 }
 
+/* ---- slicing ---- */
+
+/*
+ * The part of job args as it stands: the quote (read under its lock
+ * when lock), its parts and the part's index; *i is -1 when the slice
+ * is no longer wanted (why says why): the part or quote is gone, the
+ * quote no longer open, or the part's options or slice moved on.
+ */
+static int
+quotes_slice_find(struct req *r, long long part_id, const char *key,
+    int lock, json_t **q, json_t **parts, long long *i, const char **why)
+{
+	const char	*p = quotes_ll(r, part_id), *st;
+	json_t		*row, *part;
+	size_t		 k;
+
+	*i = -1;
+	*why = "the part is gone";
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_SLICE_QUOTE], &p, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (row == NULL)
+		return 0;
+	p = quotes_ll(r, json_row_int(row, "quote_id"));
+	if ((lock ? quotes_lock(r, ST_BY_ID, p, q) : quotes_by(r, ST_BY_ID,
+	    p, q)) != 0 || db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS],
+	    &p, parts, &r->err) != 0)
+		return r->err.code;
+	st = json_row_str(*q, "status");
+	if (strcmp(st, "draft") != 0 && strcmp(st, "sent") != 0) {
+		*why = "the quote is no longer open";
+		return 0;
+	}
+	json_array_foreach(*parts, k, part)
+		if (json_row_int(part, "id") == part_id) {
+			*why = "the part's options changed since";
+			if (quotes_slice_is(part, "queued") &&
+			    strcmp(json_row_str(part, "slice_key"), key) == 0)
+				*i = (long long)k;
+		}
+	return 0;
+}
+
+/*
+ * Slices part i with CuraEngine: its triangles written as an STL file
+ * standing on the build plate, the shop's print profile (the one the
+ * estimator was calibrated with), its material, layer height and
+ * infill.  Returns 0 with res, or the engine's error in e.
+ */
+static int
+quotes_slice_run(struct req *r, json_t *parts, size_t i,
+    struct cura_result *res, struct err *e)
+{
+	const struct estimate_profile	*pf = &quotes_model.profile;
+	struct quotes_shop		 s;
+	struct cura_stl			 stl;
+	struct cura_job			 cj;
+	struct mesh_sink		 sink;
+	json_t				*part = json_array_get(parts, i), *mat;
+	double				 shift[3] = { 0, 0, 0 };
+	size_t				 len;
+	char				*d;
+	int				 rc;
+
+	if (quotes_shop(r, &s) != 0)
+		return err_set(e, r->err.code, "%s", r->err.message);
+	shift[2] = -json_number_value(json_array_get(json_object_get(
+	    json_object_get(part, "mesh"), "min"), 2));
+	if (cura_stl_open(&stl, shift, e) != 0)
+		return e->code;
+	sink.triangle = cura_stl_triangle;
+	sink.ctx = &stl;
+	if (quotes_part_mesh(r, parts, i, &d, &len, &sink, e) != 0 ||
+	    cura_stl_close(&stl, e) != 0) {
+		cura_stl_remove(&stl);
+		return e->code;
+	}
+	mat = quotes_material(&s, json_row_str(part, "material"));
+	memset(&cj, 0, sizeof(cj));
+	cj.engine = r->cfg->cura_engine;
+	cj.definitions = r->cfg->cura_definitions;
+	cj.stl = stl.path;
+	/* a material the engine has no settings for prints like PLA */
+	cj.material = cura_material(json_row_str(part, "material")) != NULL ?
+	    json_row_str(part, "material") : "PLA";
+	cj.density = mat != NULL ? json_row_num(mat, "density") : 0;
+	cj.layer_mm = json_row_num(part, "layer_mm");
+	cj.infill_pct = (int)json_row_int(part, "infill_pct");
+	cj.walls = pf->walls;
+	cj.line_mm = pf->line_mm;
+	cj.top_bottom_mm = pf->top_bottom_mm;
+	cj.min_layer_s = pf->min_layer_s;
+	cj.min_speed_mm_s = pf->min_speed_mm_s;
+	rc = cura_slice(&cj, res, e);
+	cura_stl_remove(&stl);
+	return rc;
+}
+
+/* Stores a slice that could not be made, and tells the quote's page. */
+static int
+quotes_slice_failed(struct req *r, json_t *q, json_t *part,
+    const struct err *e, json_t **result)
+{
+	const char	*p[4];
+	char		 line[sizeof(e->message) + sizeof(e->detail) + 4];
+
+	snprintf(line, sizeof(line), "%s%s%s", e->message, e->detail[0] !=
+	    '\0' ? ": " : "", e->detail);
+	p[0] = quotes_ll(r, json_row_int(part, "id"));
+	p[1] = e->code == ERR_UNAVAILABLE ? "unavailable" : "failed";
+	p[2] = line;
+	p[3] = json_row_str(part, "slice_key");
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_SLICE_FAILED], p, NULL,
+	    &r->err) != 0)
+		return r->err.code;
+	log_kv(LOG_WARN, "quoted part not sliced", "quote", json_row_str(q,
+	    "number"), "part_id", p[0], "error", line, NULL);
+	quotes_changed(r, json_row_str(q, "token"), "slice_failed");
+	*result = json_pack("{s:s, s:s}", "state", p[1], "error", line);
+	return 0;
+}
+
+/* Prices the quote again with the slice of part i, in one transaction. */
+static int
+quotes_slice_store(struct req *r, long long part_id, const char *key,
+    const struct cura_result *res, json_t **result)
+{
+	struct quotes_shop	 s;
+	const char		*p[4], *why;
+	json_t			*q, *parts, *part;
+	long long		 i;
+
+	if (db_begin(r->db, &r->err) != 0)
+		return r->err.code;
+	if (quotes_slice_find(r, part_id, key, 1, &q, &parts, &i, &why) !=
+	    0)
+		goto fail;
+	if (i < 0) {
+		db_rollback(r->db);
+		*result = json_pack("{s:s}", "skipped", why);
+		return 0;
+	}
+	part = json_array_get(parts, (size_t)i);
+	p[0] = quotes_ll(r, part_id);
+	p[1] = quotes_num(r, res->grams);
+	p[2] = arena_printf(r->arena, "%.2f", res->minutes);
+	p[3] = arena_printf(r->arena, "CuraEngine %s", res->version);
+	if (db_exec(r->db, r->arena, &quotes_stmts[ST_SLICE_DONE], p, NULL,
+	    &r->err) != 0)
+		goto fail;
+	*result = json_pack("{s:s, s:f, s:f, s:f, s:f, s:s}", "state", "done",
+	    "grams", round(res->grams * 1000) / 1000, "minutes",
+	    round(res->minutes * 100) / 100, "estimate_grams",
+	    json_row_num(part, "grams"), "estimate_minutes",
+	    json_row_num(part, "minutes"), "engine", p[3]);
+	json_object_set_new(part, "slice_state", json_string("done"));
+	json_object_set_new(part, "sliced_grams", json_real(res->grams));
+	json_object_set_new(part, "sliced_minutes", json_real(res->minutes));
+	if (quotes_shop(r, &s) != 0 || quotes_reprice(r, &s, json_row_int(q,
+	    "id"), parts, json_row_str(q, "customer_kind")) != 0 ||
+	    req_audit(r, "slice", "quote", quotes_ll(r, json_row_int(q,
+	    "id")), NULL, arena_json(r->arena, json_pack("{s:I, s:O}",
+	    "part_id", (json_int_t)part_id, "slice", *result))) != 0 ||
+	    db_commit(r->db, &r->err) != 0)
+		goto fail;
+	quotes_changed(r, json_row_str(q, "token"), "sliced");
+	return 0;
+fail:
+	if (db_in_tx(r->db))
+		db_rollback(r->db);
+	json_decref(*result);
+	*result = NULL;
+	return r->err.code;
+}
+
+static int
+quotes_slice(struct req *r, long long part_id, const char *key,
+    json_t **result)
+{
+	struct cura_result	 res;
+	struct err		 e;
+	const char		*why;
+	json_t			*q, *parts;
+	long long		 i;
+	int			 rc;
+
+	if (key == NULL || part_id <= 0)
+		return err_set(&r->err, ERR_INVALID, "a quote_slice job needs "
+		    "part_id and key");
+	if (quotes_slice_find(r, part_id, key, 0, &q, &parts, &i, &why) != 0)
+		return r->err.code;
+	if (i < 0) {
+		*result = json_pack("{s:s}", "skipped", why);
+		return 0;
+	}
+	memset(&e, 0, sizeof(e));
+	rc = quotes_slice_run(r, parts, (size_t)i, &res, &e);
+	if (rc == ERR_UNAVAILABLE || rc == ERR_INVALID || rc == ERR_NOT_FOUND) {
+		rc = quotes_slice_failed(r, q, json_array_get(parts, (size_t)i),
+		    &e, result);
+		err_clear(&e);
+		return rc;
+	}
+	if (rc != 0) {
+		err_set(&r->err, rc, "%s", e.message);
+		err_clear(&e);
+		return rc;
+	}
+	return quotes_slice_store(r, part_id, key, &res, result);
+}
+
+int
+quotes_slice_job(struct job *j, json_t **result, struct err *e)
+{
+	struct req	r;
+	int		rc;
+
+	req_background(&r, j->arena, j->cfg, j->db, "jobs");
+	rc = quotes_slice(&r, json_integer_value(json_object_get(j->args,
+	    "part_id")), json_string_value(json_object_get(j->args, "key")),
+	    result);
+	if (rc != 0)
+		err_set(e, rc, "%s", r.err.message);
+	err_clear(&r.err);
+	return rc;
+}
+
 /* ---- routes ---- */
 
 #define TOKEN_PARAM	{ "token", IN_PATH, P_STR, 1, 32, 64, NULL }
@@ -2049,6 +2446,7 @@ static const struct param accept_params[] = {
 	{ "shipping_city", IN_BODY, P_STR, 0, 0, 100, NULL },
 	{ "shipping_country", IN_BODY, P_STR, 0, 0, 2, NULL },
 	{ "vat_id", IN_BODY, P_STR, 0, 0, 20, NULL },
+	{ "expected_gross_cents", IN_BODY, P_INT, 0, 0, INT64_MAX, NULL },
 	PARAM_END,
 };
 static const struct param list_params[] = {

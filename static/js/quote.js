@@ -244,6 +244,8 @@ function partCard(part, first) {
   fact(t('weight'), number(part.grams, 0) + ' g', 'quote-part-grams');
   fact(t('time'), number(part.minutes / 60, 1) + ' h');
   card.append(facts);
+  if (part.slicing) card.append(el('p', { class: 'quote-method muted', 'data-testid': 'quote-part-slicing', text: t('slicing') }));
+  else if (part.method === 'sliced') card.append(el('p', { class: 'quote-method muted', 'data-testid': 'quote-part-sliced', text: t('sliced') }));
   for (const w of part.warnings || []) card.append(el('p', { class: 'quote-warning', 'data-testid': 'quote-warning', 'data-code': w.code, text: w.text }));
   const opts = el('div', { class: 'quote-options grid' });
   opts.append(
@@ -292,6 +294,33 @@ function render() {
   $('quote-lines').replaceChildren(...rows);
   $('quote-review').hidden = !quote.review_required;
   for (const r of app.querySelectorAll('input[name=customer_kind]')) r.checked = r.value === quote.customer_kind;
+  follow();
+}
+
+/*
+ * While a part waits for the slicer, the quote's live channel says when
+ * its figures change; the quote is then read again (the channel carries
+ * no figures).  Nothing to wait for: the channel is let go.
+ */
+let live = null;
+let liveTimer = null;
+function follow() {
+  const waiting = quote && quote.parts.some((p) => p.slicing);
+  if (!waiting || typeof window.EventSource !== 'function') {
+    if (live) { live.close(); live = null; }
+    return;
+  }
+  if (live) return;
+  live = new EventSource(quote.links.live);
+  live.onmessage = () => {
+    if (liveTimer) return;
+    liveTimer = setTimeout(async () => {
+      liveTimer = null;
+      if (busy || !quote) return;
+      const r = await api('GET', quote.links.self);
+      if (r.ok && !busy) { quote = r.json; render(); }
+    }, 200);
+  };
 }
 
 /* One change at a time; the last one asked for while busy wins. */
@@ -363,6 +392,7 @@ $('quote-accept').addEventListener('submit', async (ev) => {
   const body = {};
   for (const [k, v] of new FormData(form).entries()) if (v !== '') body[k] = v;
   body.accept_terms = form.elements.accept_terms.checked;
+  body.expected_gross_cents = quote.breakdown.gross_cents;
   if ($('quote-same-address').checked) {
     for (const k of ['street', 'postal_code', 'city', 'country']) delete body['shipping_' + k];
   }
@@ -372,6 +402,14 @@ $('quote-accept').addEventListener('submit', async (ev) => {
   button.disabled = true;
   const r = await api('POST', `/api/v1/public/quotes/${quote.token}/accept`, body);
   button.disabled = false;
-  if (!r.ok) { showError(r.json); return; }
+  if (!r.ok) {
+    showError(r.json);
+    /* the price moved on: show the one that holds now */
+    if (r.status === 409) {
+      const now = await api('GET', quote.links.self);
+      if (now.ok) { quote = now.json; render(); }
+    }
+    return;
+  }
   window.location.assign(r.json.links.page);
 });

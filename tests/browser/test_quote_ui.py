@@ -62,6 +62,13 @@ def test_customer_on_a_phone_uploads_sees_price_accepts_and_follows_the_order(
     quote_number = number.text
     assert "60 × 40 × 30 mm" in by_testid(browser, "quote-part-size").text
     assert "NaN" not in by_testid(browser, "quote-result").text
+    assert cents_of(browser) > 0
+    # the estimate is checked with the slicer, and the page hears of it
+    assert browser.find_elements(By.CSS_SELECTOR, "[data-testid=quote-part-slicing]") or \
+        browser.find_elements(By.CSS_SELECTOR, "[data-testid=quote-part-sliced]")
+    wait(browser, 120).until(lambda b: b.find_elements(
+        By.CSS_SELECTOR, "[data-testid=quote-part-sliced]"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid=quote-part-slicing]")
     one = cents_of(browser)
     assert one > 0
 
