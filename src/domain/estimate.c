@@ -743,3 +743,63 @@ estimate_load(struct estimate_model *m, const char *path, struct err *e)
 	}
 	return rc;
 }
+
+/* ---- learning from what was printed ---- */
+
+static int
+estimate_cmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n), n > 0, sorting v. */
+static double
+estimate_median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), estimate_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int
+estimate_correction(const double *est, const double *actual, size_t n,
+    double *k, size_t *kept)
+{
+	double	ratio[ESTIMATE_CORRECTION_MAX], dev[ESTIMATE_CORRECTION_MAX];
+	double	med, mad, limit, sxy = 0, sxx = 0, q;
+	size_t	i, m = 0;
+
+	*k = 1;
+	*kept = 0;
+	if (n > ESTIMATE_CORRECTION_MAX)
+		n = ESTIMATE_CORRECTION_MAX;
+	for (i = 0; i < n; i++)
+		if (isfinite(est[i]) && isfinite(actual[i]) && est[i] > 0 &&
+		    actual[i] > 0)
+			ratio[m++] = actual[i] / est[i];
+	if (m < ESTIMATE_CORRECTION_MIN)
+		return -1;
+	med = estimate_median(ratio, m);
+	for (i = 0; i < m; i++)
+		dev[i] = fabs(ratio[i] - med);
+	mad = estimate_median(dev, m);
+	limit = fmax(ESTIMATE_OUTLIER_MAD * mad, ESTIMATE_OUTLIER_FLOOR * med);
+	for (i = 0; i < n; i++) {
+		if (!(isfinite(est[i]) && isfinite(actual[i]) && est[i] > 0 &&
+		    actual[i] > 0))
+			continue;
+		q = actual[i] / est[i];
+		if (fabs(q - med) > limit)
+			continue;
+		sxy += est[i] * actual[i];
+		sxx += est[i] * est[i];
+		(*kept)++;
+	}
+	if (*kept < ESTIMATE_CORRECTION_MIN || !(sxx > 0)) {
+		*kept = 0;
+		return -1;
+	}
+	*k = sxy / sxx;
+	return 0;
+}

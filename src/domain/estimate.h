@@ -186,4 +186,26 @@ int	estimate_fit(struct estimate_model *, const char *material,
 	    double layer_mm, const struct estimate_sample *, size_t n,
 	    struct err *);
 
+/* ---- learning from what was printed ---- */
+
+#define ESTIMATE_CORRECTION_MIN	5	/* pairs kept before a factor holds */
+#define ESTIMATE_CORRECTION_MAX	2000	/* pairs looked at */
+#define ESTIMATE_OUTLIER_MAD	3.0	/* drop beyond this many MADs */
+#define ESTIMATE_OUTLIER_FLOOR	0.05	/* ... but never within 5 % */
+
+/*
+ * The factor k that best turns estimates into actuals (actual ≈ k ·
+ * estimate) over n pairs (at most ESTIMATE_CORRECTION_MAX; pairs with
+ * an estimate or actual that is not a positive number are skipped):
+ * least squares through the origin, k = Σxy / Σx², after dropping the
+ * outliers, pairs whose ratio actual / estimate lies further from the
+ * median ratio than ESTIMATE_OUTLIER_MAD median absolute deviations of
+ * the ratios (and further than ESTIMATE_OUTLIER_FLOOR of the median, so
+ * that nearly equal ratios drop nothing).  *kept gets the pairs used.
+ * Returns 0 with k, or -1 when fewer than ESTIMATE_CORRECTION_MIN pairs
+ * are kept (k is then 1).
+ */
+int	estimate_correction(const double *est, const double *actual,
+	    size_t n, double *k, size_t *kept);
+
 #endif

@@ -10,6 +10,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "db/db.h"
+#include "domain/corrections.h"
 #include "domain/jobs.h"
 
 static const struct stmt jobkind_stmts[] = {
@@ -129,6 +130,13 @@ job_fail(struct job *j, json_t **res, struct err *e)
 	    "this job always fails");
 }
 
+/* What printed quotes teach the estimate (domain/corrections.c). */
+static int
+job_fit_corrections(struct job *j, json_t **res, struct err *e)
+{
+	return corrections_fit(j->db, j->arena, res, e);
+}
+
 static const struct {
 	const char	*kind;
 	int		(*run)(struct job *, json_t **, struct err *);
@@ -138,6 +146,7 @@ static const struct {
 	{ "expire_sessions", job_expire_sessions, 3600 },
 	{ "purge_finished_jobs", job_purge_jobs, 86400 },
 	{ "purge_printer_samples", job_purge_printer_samples, 86400 },
+	{ "fit_quote_corrections", job_fit_corrections, 3600 },
 	{ "always_fail", job_fail, 0 },
 };
 
@@ -165,6 +174,7 @@ jobs_register(void)
 {
 	db_register(jobkind_stmts, sizeof(jobkind_stmts) /
 	    sizeof(jobkind_stmts[0]));
+	corrections_register();
 }
 
 int

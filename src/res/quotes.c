@@ -53,6 +53,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "db/db.h"
+#include "domain/corrections.h"
 #include "domain/estimate.h"
 #include "domain/money.h"
 #include "domain/numbers.h"
@@ -102,7 +103,9 @@
 	"grams::float8 AS grams, minutes::float8 AS minutes, method, price, " \
 	"unit_cents, override_unit_cents, product_id, slice_state, " \
 	"slice_key, sliced_grams::float8 AS sliced_grams, " \
-	"sliced_minutes::float8 AS sliced_minutes, slice_engine, slice_error"
+	"sliced_minutes::float8 AS sliced_minutes, slice_engine, " \
+	"slice_error, basis_grams::float8 AS basis_grams, " \
+	"basis_minutes::float8 AS basis_minutes, correction"
 
 static const struct stmt quotes_stmts[] = {
 	{ "quotes_shop",
@@ -126,8 +129,13 @@ static const struct stmt quotes_stmts[] = {
 	  "AS in_stock FROM filaments f WHERE upper(f.material) = m.material "
 	  "AND f.color_name IS NOT NULL GROUP BY f.color_name) c)) ORDER BY "
 	  "m.position, m.material), '[]') FROM quote_materials m WHERE "
-	  "m.active) AS materials FROM quote_settings q, business_settings s",
-	  0 },
+	  "m.active) AS materials, (SELECT coalesce(jsonb_agg("
+	  "jsonb_build_object('material', c.material, 'printer_class', "
+	  "c.printer_class, 'grams_factor', c.grams_factor, "
+	  "'minutes_factor', c.minutes_factor, 'samples', c.samples, "
+	  "'fitted_at', c.fitted_at) ORDER BY c.material, c.samples DESC, "
+	  "c.printer_class), '[]') FROM quote_corrections c) AS corrections "
+	  "FROM quote_settings q, business_settings s", 0 },
 	{ "quotes_insert",
 	  "INSERT INTO quotes (number, token, currency, valid_until, "
 	  "created_ip) VALUES ($1, $2, $3, current_date + $4::integer, $5) "
@@ -154,7 +162,9 @@ static const struct stmt quotes_stmts[] = {
 	  "$4, layer_mm = $5::numeric, infill_pct = $6::integer, quantity = "
 	  "$7::integer, grams = $8::numeric, minutes = $9::numeric, method = "
 	  "$10, price = $11::jsonb, unit_cents = $12::bigint, "
-	  "override_unit_cents = $13::bigint WHERE id = $1::bigint", 13 },
+	  "override_unit_cents = $13::bigint, basis_grams = $14::numeric, "
+	  "basis_minutes = $15::numeric, correction = $16::jsonb WHERE id = "
+	  "$1::bigint", 16 },
 	{ "quotes_totals",
 	  "UPDATE quotes SET net_cents = $2::bigint, vat_cents = $3::bigint, "
 	  "gross_cents = $4::bigint, breakdown = $5::jsonb, review_required = "
@@ -230,13 +240,31 @@ static const struct stmt quotes_stmts[] = {
 	  "UPDATE quote_parts SET slice_state = $2, slice_error = left($3, "
 	  "500), sliced_at = now() WHERE id = $1::bigint AND slice_key = $4 "
 	  "AND slice_state = 'queued'", 4 },
+	/*
+	 * Printed quotes of the last $1 days: each quote's cost as quoted
+	 * and as printed (material at its cost per kg, machine time at the
+	 * machine rate, both as they are now), and how many came within 10 %.
+	 */
+	{ "quotes_accuracy",
+	  "WITH c AS (SELECT a.quote_id, sum(a.quoted_grams * "
+	  "m.cost_per_kg_cents / 1000 + a.quoted_minutes * "
+	  "s.machine_rate_cents / 60) AS quoted, sum(a.actual_grams * "
+	  "m.cost_per_kg_cents / 1000 + a.actual_minutes * "
+	  "s.machine_rate_cents / 60) AS actual FROM quote_actuals a JOIN "
+	  "quote_materials m ON m.material = a.material, quote_settings s "
+	  "WHERE a.recorded_at > now() - make_interval(days => $1::integer) "
+	  "GROUP BY a.quote_id) SELECT count(*) AS quotes, count(*) FILTER "
+	  "(WHERE abs(quoted - actual) <= 0.1 * actual) AS within FROM c", 1 },
 };
 
 enum { ST_SHOP, ST_INSERT, ST_PART_INSERT, ST_BY_TOKEN, ST_BY_ID, ST_LOCK,
     ST_PARTS, ST_PART_PRICE, ST_TOTALS, ST_ACCEPT, ST_CONVERTED, ST_SET,
     ST_CUSTOMER_BY_EMAIL, ST_PRODUCT, ST_PLATE, ST_SLOT, ST_PART_PRODUCT,
     ST_ORDER_GROSS, ST_OF_ORDER, ST_COMPANY, ST_LIST, ST_SLICE_QUEUE,
-    ST_SLICE_JOB, ST_SLICE_QUOTE, ST_SLICE_DONE, ST_SLICE_FAILED };
+    ST_SLICE_JOB, ST_SLICE_QUOTE, ST_SLICE_DONE, ST_SLICE_FAILED,
+    ST_ACCURACY, ST_COUNT };
+_Static_assert(sizeof(quotes_stmts) / sizeof(quotes_stmts[0]) == ST_COUNT,
+    "quotes_stmts and its names differ");
 
 /* The shop's pricing, read once per request. */
 struct quotes_shop {
@@ -621,9 +649,45 @@ quotes_slice_is(json_t *part, const char *st)
 }
 
 /*
+ * The correction learnt from printed quotes (domain/corrections.c) for
+ * part's material: the printer class with the most pairs, as the shop
+ * prints that material most there.  Multiplies the part's grams and
+ * minutes, keeping them as basis_grams and basis_minutes, and records
+ * it as correction (null: none).
+ */
+static void
+quotes_correct(const struct quotes_shop *s, json_t *part)
+{
+	json_t		*c, *found = NULL;
+	double		 g = json_row_num(part, "grams");
+	double		 m = json_row_num(part, "minutes");
+	size_t		 i;
+
+	json_object_set_new(part, "basis_grams", json_real(g));
+	json_object_set_new(part, "basis_minutes", json_real(m));
+	/* ordered by material, then most pairs first */
+	json_array_foreach(json_object_get(s->row, "corrections"), i, c)
+		if (strcmp(json_row_str(c, "material"), json_row_str(part,
+		    "material")) == 0) {
+			found = c;
+			break;
+		}
+	if (found == NULL) {
+		json_object_set_new(part, "correction", json_null());
+		return;
+	}
+	json_object_set_new(part, "grams", json_real(round(g * json_row_num(
+	    found, "grams_factor") * 1000) / 1000));
+	json_object_set_new(part, "minutes", json_real(round(m *
+	    json_row_num(found, "minutes_factor") * 100) / 100));
+	json_object_set(part, "correction", found);
+}
+
+/*
  * Fills each part's grams and minutes per piece: the slicer's figures
- * when the part keeps them, its slice when that was made for its
- * options, else the estimator's from the stored measures.
+ * when the part keeps them; else its slice when that was made for its
+ * options, or the estimator's from the stored measures, either then
+ * corrected by what printed quotes taught (quotes_correct).
  */
 static void
 quotes_estimate(const struct quotes_shop *s, json_t *part)
@@ -639,6 +703,9 @@ quotes_estimate(const struct quotes_shop *s, json_t *part)
 		    "slicer_grams")));
 		json_object_set_new(part, "minutes", json_real((double)
 		    json_row_int(part, "slicer_seconds") / 60.0));
+		json_object_set_new(part, "basis_grams", json_null());
+		json_object_set_new(part, "basis_minutes", json_null());
+		json_object_set_new(part, "correction", json_null());
 		return;
 	}
 	if (quotes_slice_is(part, "done")) {
@@ -647,6 +714,7 @@ quotes_estimate(const struct quotes_shop *s, json_t *part)
 		json_object_set_new(part, "minutes", json_real(json_row_num(
 		    part, "sliced_minutes")));
 		json_object_set_new(part, "method", json_string("sliced"));
+		quotes_correct(s, part);
 		return;
 	}
 	quotes_mesh_stats(json_object_get(part, "mesh"), &st);
@@ -663,6 +731,7 @@ quotes_estimate(const struct quotes_shop *s, json_t *part)
 	json_object_set_new(part, "minutes", json_real(round(out.minutes *
 	    100) / 100));
 	json_object_set_new(part, "method", json_string("estimate"));
+	quotes_correct(s, part);
 }
 
 static json_t *
@@ -691,7 +760,7 @@ quotes_reprice(struct req *r, const struct quotes_shop *s, long long id,
 {
 	struct pricing_part	 pp[QUOTES_PARTS_MAX];
 	struct pricing_total	 t;
-	const char		*p[13];
+	const char		*p[16];
 	json_t			*part, *mat, *bd, *reasons, *w;
 	size_t			 i, n = json_array_size(parts), k;
 	int			 review = 0;
@@ -745,6 +814,14 @@ quotes_reprice(struct req *r, const struct quotes_shop *s, long long id,
 		p[11] = quotes_ll(r, pp[i].unit_cents);
 		p[12] = pp[i].override_unit_cents >= 0 ? quotes_ll(r,
 		    pp[i].override_unit_cents) : NULL;
+		p[13] = json_is_number(json_object_get(part, "basis_grams")) ?
+		    quotes_num(r, json_row_num(part, "basis_grams")) : NULL;
+		p[14] = json_is_number(json_object_get(part,
+		    "basis_minutes")) ? arena_printf(r->arena, "%.2f",
+		    json_row_num(part, "basis_minutes")) : NULL;
+		p[15] = json_is_object(json_object_get(part, "correction")) ?
+		    arena_json_text(r->arena, json_object_get(part,
+		    "correction")) : NULL;
 		if (db_exec(r->db, r->arena, &quotes_stmts[ST_PART_PRICE], p,
 		    NULL, &r->err) != 0)
 			return r->err.code;
@@ -906,7 +983,8 @@ quotes_public(struct req *r, const struct quotes_shop *s, json_t *q,
 {
 	static const char *const hidden[] = { "file_path", "file_sha256",
 	    "product_id", "override_unit_cents", "slice_key", "slice_error",
-	    "slice_engine", "sliced_grams", "sliced_minutes" };
+	    "slice_engine", "sliced_grams", "sliced_minutes", "basis_grams",
+	    "basis_minutes", "correction" };
 	const char	*st = json_row_str(q, "status");
 	json_t		*out, *ps, *part, *o, *mats;
 	size_t		 i, k;
@@ -1793,8 +1871,9 @@ quotes_page_texts(struct req *r, json_t *v)
 		    arena_printf(r->arena, "%.1f h", json_row_num(part,
 		    "minutes") / 60)));
 		json_object_set_new(part, "method_label", json_string(req_t(r,
-		    arena_printf(r->arena, "quote_method_%s", json_row_str(part,
-		    "method")))));
+		    arena_printf(r->arena, "quote_method_%s", json_is_object(
+		    json_object_get(part, "correction")) ? "corrected" :
+		    json_row_str(part, "method")))));
 	}
 	ls = json_array();
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -1899,12 +1978,19 @@ quotes_page_token(struct req *r)
 static int
 quotes_page_list(struct req *r)
 {
-	const char	*cur, *want = req_str(r, "status"), *st;
-	json_t		*rows, *row, *filters, *states, *v;
-	size_t		 i;
+	struct quotes_shop	 s;
+	const char		*cur, *want = req_str(r, "status"), *st, *p;
+	json_t			*rows, *row, *filters, *states, *v, *acc;
+	size_t			 i;
+	long long		 n, within;
 
-	if (quotes_rows(r, 100, 0, &rows) != 0)
+	p = quotes_ll(r, CORRECTIONS_DAYS);
+	if (quotes_rows(r, 100, 0, &rows) != 0 || quotes_shop(r, &s) != 0 ||
+	    db_one(r->db, r->arena, &quotes_stmts[ST_ACCURACY], &p, &acc,
+	    &r->err) != 0)
 		return r->err.code;
+	n = json_row_int(acc, "quotes");
+	within = json_row_int(acc, "within");
 	json_array_foreach(rows, i, row) {
 		cur = json_row_str(row, "currency");
 		json_object_set_new(row, "gross_text", json_string(record_money(
@@ -1926,10 +2012,15 @@ quotes_page_list(struct req *r)
 		    "quote_status_%s", st)), "current", want != NULL &&
 		    strcmp(want, st) == 0));
 	}
-	r->out = json_pack("{s:s, s:b, s:s, s:O, s:b, s:o, s:b}", "page",
-	    "quotes", "nav_quotes", 1, "title", req_t(r, "page_quotes"),
-	    "quotes", rows, "has_quotes", json_array_size(rows) > 0,
-	    "filters", filters, "review_only", req_has(r, "review"));
+	r->out = json_pack("{s:s, s:b, s:s, s:O, s:b, s:o, s:b, s:{s:I, s:I, "
+	    "s:I}, s:O, s:b}", "page", "quotes", "nav_quotes", 1, "title",
+	    req_t(r, "page_quotes"), "quotes", rows, "has_quotes",
+	    json_array_size(rows) > 0, "filters", filters, "review_only",
+	    req_has(r, "review"), "accuracy", "quotes", (json_int_t)n,
+	    "within", (json_int_t)within, "within_pct", (json_int_t)(n > 0 ?
+	    (within * 100 + n / 2) / n : 0), "corrections", json_object_get(
+	    s.row, "corrections"), "has_corrections", json_array_size(
+	    json_object_get(s.row, "corrections")) > 0);
 	return 0;
 }
 
@@ -1944,14 +2035,17 @@ quotes_page_show(struct req *r)
 	if (quotes_load(r, ST_BY_ID, quotes_ll(r, req_int(r, "id", 0)), &q,
 	    &parts, &v) != 0)
 		return r->err.code;
-	quotes_page_texts(r, v);
+	/* the staff see what the customer does not: overrides, corrections */
 	json_array_foreach(json_object_get(v, "parts"), i, part) {
 		json_object_set(part, "override_unit_cents", json_object_get(
 		    json_array_get(parts, i), "override_unit_cents"));
+		json_object_set(part, "correction", json_object_get(
+		    json_array_get(parts, i), "correction"));
 		json_object_set_new(part, "unit_net_text", json_string(
 		    record_money(r, json_row_int(json_array_get(parts, i),
 		    "unit_cents"), json_row_str(q, "currency"))));
 	}
+	quotes_page_texts(r, v);
 	st = json_row_str(q, "status");
 	r->out = json_pack("{s:s, s:b, s:s, s:O, s:O, s:O, s:O, s:O, s:b, "
 	    "s:b, s:b, s:b, s:b}", "page", "quotes", "nav_quotes", 1, "title",

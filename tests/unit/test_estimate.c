@@ -411,6 +411,61 @@ START_TEST(the_fit_recovers_the_coefficients_it_was_given)
 }
 END_TEST
 
+/* Pairs whose actuals are k times the estimates, each off by up to 2 %. */
+static void
+pairs(double *est, double *act, size_t n, double k)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		est[i] = 10.0 + 7.0 * (double)i;
+		act[i] = k * est[i] * (1 + 0.02 * (double)((int)(i % 5) - 2) /
+		    2);
+	}
+}
+
+START_TEST(a_correction_is_the_least_squares_factor_without_outliers)
+{
+	double	est[12], act[12], k;
+	size_t	kept;
+
+	pairs(est, act, 12, 1.25);
+	ck_assert_int_eq(estimate_correction(est, act, 12, &k, &kept), 0);
+	ck_assert_uint_eq(kept, 12);
+	ck_assert_double_eq_tol(k, 1.25, 0.01);
+	/* a print four times heavier than any estimate says is dropped */
+	act[3] = 4 * est[3];
+	/* and one with nothing known is not a pair */
+	est[5] = 0;
+	ck_assert_int_eq(estimate_correction(est, act, 12, &k, &kept), 0);
+	ck_assert_uint_eq(kept, 10);
+	ck_assert_double_eq_tol(k, 1.25, 0.01);
+}
+END_TEST
+
+START_TEST(too_few_pairs_make_no_correction)
+{
+	double	est[12], act[12], k = 0;
+	size_t	kept = 99;
+
+	pairs(est, act, 12, 0.8);
+	ck_assert_int_eq(estimate_correction(est, act,
+	    ESTIMATE_CORRECTION_MIN - 1, &k, &kept), -1);
+	ck_assert_double_eq(k, 1);
+	ck_assert_uint_eq(kept, 0);
+	/* enough pairs, but too many of them are not numbers */
+	est[0] = NAN;
+	act[1] = -1;
+	ck_assert_int_eq(estimate_correction(est, act,
+	    ESTIMATE_CORRECTION_MIN + 1, &k, &kept), -1);
+	/* equal ratios drop nothing, however small their spread */
+	pairs(est, act, 12, 0.8);
+	ck_assert_int_eq(estimate_correction(est, act, 12, &k, &kept), 0);
+	ck_assert_double_eq_tol(k, 0.8, 0.01);
+	ck_assert_uint_eq(kept, 12);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -429,6 +484,8 @@ main(void)
 	tcase_add_test(tc, open_meshes_are_priced_as_thin_shells);
 	tcase_add_test(tc, malformed_files_are_refused_and_the_model_kept);
 	tcase_add_test(tc, the_fit_recovers_the_coefficients_it_was_given);
+	tcase_add_test(tc, a_correction_is_the_least_squares_factor_without_outliers);
+	tcase_add_test(tc, too_few_pairs_make_no_correction);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
