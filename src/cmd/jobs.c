@@ -84,7 +84,8 @@ beat(struct db *db, struct arena *a, const char *me, unsigned long done)
 
 /* Claims and runs one job; returns 1 if there was one. */
 static int
-run_one(struct db *db, struct arena *a, const char *me)
+run_one(struct db *db, struct arena *a, const char *me,
+    const struct config *cfg)
 {
 	struct err	 e = { 0 };
 	struct job	 job;
@@ -104,6 +105,7 @@ run_one(struct db *db, struct arena *a, const char *me)
 	job.attempt = (int)json_integer_value(json_object_get(row,
 	    "attempts"));
 	job.db = db;
+	job.cfg = cfg;
 	every = json_is_integer(json_object_get(row, "every_seconds")) ?
 	    arena_printf(a, "%lld", (long long)json_integer_value(
 	    json_object_get(row, "every_seconds"))) : NULL;
@@ -186,7 +188,7 @@ jobs_run(struct cmd_ctx *c, int argc, char **argv)
 			beat(db, a, me, done);
 			last_beat = time(NULL);
 		}
-		ran = run_one(db, a, me);
+		ran = run_one(db, a, me, &c->cfg);
 		done += (unsigned long)ran;
 		arena_reset(a);
 		if (!ran)

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "db/db.h"
 #include "domain/jobs.h"
+#include "domain/outbox.h"
 
 static const struct stmt jobkind_stmts[] = {
 	/* Idempotency keys are kept for at least 24 hours. */
@@ -137,6 +138,7 @@ static const struct {
 	{ "purge_finished_jobs", job_purge_jobs, 86400 },
 	{ "purge_printer_samples", job_purge_printer_samples, 86400 },
 	{ "always_fail", job_fail, 0 },
+	{ "deliver_mail", mail_job, 30 },
 };
 
 #define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
@@ -146,6 +148,7 @@ jobs_register(void)
 {
 	db_register(jobkind_stmts, sizeof(jobkind_stmts) /
 	    sizeof(jobkind_stmts[0]));
+	outbox_register();
 }
 
 int

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 struct arena;
+struct config;
 struct db;
 struct err;
 
@@ -22,6 +23,7 @@ struct job {
 	int		 attempt;
 	struct db	*db;
 	struct arena	*arena;
+	const struct config *cfg;	/* the worker's configuration */
 };
 
 /* Runs the handler for job->kind; unknown kinds are an error. */

@@ -31,6 +31,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "domain/outbox.h"
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/parse.h"
@@ -95,6 +96,7 @@ server_prepare(struct app *app, struct err *e)
 		if (resources[i]->nstmts > 0)
 			db_register(resources[i]->stmts, resources[i]->nstmts);
 	auth_register();
+	outbox_register();	/* requests queue mail (outbox_queue) */
 	return 0;
 }
 
