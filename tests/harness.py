@@ -167,7 +167,7 @@ def session_from(base_url, address):
 class Printyard:
     """A running Printyard: PostgreSQL, migrate, serve, jobs, nginx."""
 
-    def __init__(self, run_dir=None, bin=None, workers=2, limits=None):
+    def __init__(self, run_dir=None, bin=None, workers=2, limits=None, extra=None):
         self.bin = Path(bin or default_bin())
         if run_dir:
             # a directory named by the caller: start from scratch in it
@@ -187,6 +187,8 @@ class Printyard:
         os.chmod(self.run_dir, 0o755)
         self.workers = workers
         self.limits = dict(TEST_LIMITS, **(limits or {}))
+        # further config keys (smtp_url = …) written after, and over, the usual ones
+        self.extra = dict(extra or {})
         self.pg_dir = self.run_dir / "pg"
         self.log_dir = self.run_dir / "log"
         self.sanitizer_dir = self.run_dir / "sanitizer"
@@ -242,6 +244,7 @@ class Printyard:
             "timezone": "Europe/Berlin",
             "body_max": self.body_max,
         }
+        lines.update(self.extra)
         self.config.write_text("# Written by tests/harness.py for one test session.\n" +
                                "".join("%s = %s\n" % kv for kv in lines.items()))
 

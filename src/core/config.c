@@ -33,6 +33,9 @@ struct key {
 	const char	*help;
 };
 
+/* secret: 1 masks a password inside a conninfo or URL, this the value */
+#define SECRET_WHOLE	2
+
 #define S(f)	KEY_STR, offsetof(struct config, f)
 #define L(f)	KEY_LONG, offsetof(struct config, f)
 
@@ -90,6 +93,19 @@ static const struct key keys[] = {
 	    "how often an idle jobs worker looks for work" },
 	{ "jobs_concurrency", L(jobs_concurrency), "1", 1, 64, 0,
 	    "jobs a jobs process runs at once" },
+	{ "smtp_url", S(smtp_url), "", 0, 0, 1,
+	    "mail server: smtp://host:587 or smtps://host:465 (empty: mail "
+	    "stays queued)" },
+	{ "smtp_from", S(smtp_from), "", 0, 0, 0,
+	    "sender address of every mail" },
+	{ "smtp_from_name", S(smtp_from_name), "", 0, 0, 0,
+	    "sender name shown to recipients" },
+	{ "smtp_user", S(smtp_user), "", 0, 0, 0,
+	    "mail server login (empty: no AUTH)" },
+	{ "smtp_password", S(smtp_password), "", 0, 0, SECRET_WHOLE,
+	    "mail server password" },
+	{ "smtp_starttls", L(smtp_starttls), "1", 0, 1, 0,
+	    "1: an smtp:// server must switch to TLS (STARTTLS)" },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -189,6 +205,29 @@ load_file(struct config *cfg, struct arena *a, const char *path,
 	return rc;
 }
 
+/*
+ * Mail needs a sender, and a login only travels encrypted: an smtps
+ * URL, or an smtp one with STARTTLS required.
+ */
+static int
+smtp_check(const struct config *cfg, struct err *e)
+{
+	if (cfg->smtp_url[0] == '\0')
+		return 0;
+	if (strncmp(cfg->smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(cfg->smtp_url, "smtps://", 8) != 0)
+		return err_set(e, ERR_INVALID, "smtp_url must start with "
+		    "smtp:// or smtps://");
+	if (cfg->smtp_from[0] == '\0' || strchr(cfg->smtp_from, '@') == NULL)
+		return err_set(e, ERR_INVALID, "smtp_from must be the sender's "
+		    "e-mail address when smtp_url is set");
+	if (cfg->smtp_user[0] != '\0' && !cfg->smtp_starttls &&
+	    strncmp(cfg->smtp_url, "smtps://", 8) != 0)
+		return err_set(e, ERR_INVALID, "smtp_user needs TLS: use "
+		    "smtps:// or smtp_starttls = 1");
+	return 0;
+}
+
 int
 config_load(struct config *cfg, struct arena *a, const char *path,
     int required, struct err *e)
@@ -224,6 +263,8 @@ config_load(struct config *cfg, struct arena *a, const char *path,
 		return err_set(e, ERR_INVALID,
 		    "listen must be unix:/absolute/path or host:port, not "
 		    "\"%s\"", cfg->listen);
+	if (smtp_check(cfg, e) != 0)
+		return e->code;
 	if (cfg->workers == 0) {
 		n = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->workers = n > 0 ? n : 1;
@@ -270,6 +311,10 @@ config_dump(const struct config *cfg, struct buf *out)
 		if (k->type == KEY_LONG)
 			buf_printf(out, "%ld",
 			    *(const long *)((const char *)cfg + k->off));
+		else if (k->secret == SECRET_WHOLE)
+			buf_addstr(out, **(const char *const *)
+			    ((const char *)cfg + k->off) != '\0' ?
+			    "********" : "");
 		else if (k->secret)
 			mask_secret(out, *(const char *const *)
 			    ((const char *)cfg + k->off));

@@ -41,6 +41,13 @@ struct config {
 	long		 jobs_poll_ms;
 	long		 jobs_concurrency;
 	long		 session_days;
+	/* e-mail (integrations/mail.h); an empty smtp_url: mail is off */
+	const char	*smtp_url;
+	const char	*smtp_from;
+	const char	*smtp_from_name;
+	const char	*smtp_user;
+	const char	*smtp_password;
+	long		 smtp_starttls;
 };
 
 #define CONFIG_DEFAULT_PATH	"/etc/printyard/printyard.conf"

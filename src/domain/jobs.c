@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "domain/corrections.h"
 #include "domain/jobs.h"
+#include "domain/outbox.h"
 
 static const struct stmt jobkind_stmts[] = {
 	/* Idempotency keys are kept for at least 24 hours. */
@@ -148,6 +149,7 @@ static const struct {
 	{ "purge_printer_samples", job_purge_printer_samples, 86400 },
 	{ "fit_quote_corrections", job_fit_corrections, 3600 },
 	{ "always_fail", job_fail, 0 },
+	{ "deliver_mail", mail_job, 30 },
 };
 
 #define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
@@ -175,6 +177,7 @@ jobs_register(void)
 	db_register(jobkind_stmts, sizeof(jobkind_stmts) /
 	    sizeof(jobkind_stmts[0]));
 	corrections_register();
+	outbox_register();
 }
 
 int

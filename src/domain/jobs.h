@@ -12,19 +12,18 @@
 #include <jansson.h>
 
 struct arena;
+struct config;
 struct db;
 struct err;
 
-struct config;
-
 struct job {
-	const struct config *cfg;
 	long long	 id;
 	const char	*kind;
 	json_t		*args;
 	int		 attempt;
 	struct db	*db;
 	struct arena	*arena;
+	const struct config *cfg;	/* the worker's configuration */
 };
 
 typedef int	(*jobs_run_fn)(struct job *, json_t **result, struct err *);

@@ -31,6 +31,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "domain/outbox.h"
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/parse.h"
@@ -128,6 +129,7 @@ server_prepare(struct app *app, struct err *e)
 	live_init(app->cfg->nchan_publish_url);
 	format_set_timezone(app->cfg->timezone);
 	auth_register();
+	outbox_register();	/* requests queue mail (outbox_queue) */
 	return 0;
 }
 

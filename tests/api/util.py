@@ -1,7 +1,8 @@
 """Helpers the API tests share: a session logged in through the login form,
-as a browser does, the CSRF token of a page, a checked POST and a confirmed
-order's print job."""
+as a browser does, the CSRF token of a page, a checked POST, a confirmed
+order's print job and waiting for what a worker does."""
 import re
+import time
 
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 
@@ -39,3 +40,15 @@ def confirmed_job(api, h, customer_id, product_id):
     po, = confirmed["production_orders"]
     job, = po["print_jobs"]
     return confirmed, po, job
+
+
+def wait_for(fn, timeout=30):
+    """Calls fn until it returns something true (returned) or time runs out
+    (then its last answer is returned)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.2)
+    return fn()
