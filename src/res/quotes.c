@@ -57,6 +57,7 @@
 #include "domain/estimate.h"
 #include "domain/money.h"
 #include "domain/numbers.h"
+#include "domain/outbox.h"
 #include "domain/pricing.h"
 #include "export/quotepdf.h"
 #include "export/silhouette.h"
@@ -1731,6 +1732,38 @@ quotes_show(struct req *r)
 	return quotes_staff(r, 200, req_int(r, "id", 0));
 }
 
+/*
+ * Queues the e-mail that sends quote q's link to email (name: NULL or
+ * the customer's), in the language of the request, in its transaction.
+ */
+static int
+quotes_mail_link(struct req *r, json_t *q, const char *email,
+    const char *name)
+{
+	json_t		*co;
+	const char	*shop, *link, *subject, *text;
+
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_COMPANY], NULL, &co,
+	    &r->err) != 0)
+		return r->err.code;
+	shop = co != NULL && json_row_str(co, "business_name") != NULL ?
+	    json_row_str(co, "business_name") : "Printyard";
+	link = arena_printf(r->arena, "%s/q/%s", r->cfg->public_url,
+	    json_row_str(q, "token"));
+	subject = arena_printf(r->arena, "%s %s · %s", req_t(r,
+	    "quote_mail_subject"), json_row_str(q, "number"), shop);
+	text = arena_printf(r->arena, "%s%s%s,\r\n\r\n%s %s: %s %s.\r\n%s "
+	    "%s.\r\n\r\n%s\r\n%s\r\n\r\n%s\r\n", req_t(r,
+	    "quote_mail_hello"), name != NULL ? " " : "", name != NULL ? name :
+	    "", req_t(r, "quote_mail_total"), json_row_str(q, "number"),
+	    record_money(r, json_row_int(q, "gross_cents"), json_row_str(q,
+	    "currency")), req_t(r, "quote_mail_vat"), req_t(r,
+	    "quote_mail_valid"), record_date(r, json_row_str(q,
+	    "valid_until")), req_t(r, "quote_mail_link"), link, shop);
+	return outbox_queue(r->db, r->arena, email, name, subject, text, NULL,
+	    "quote", quotes_ll(r, json_row_int(q, "id")), &r->err);
+}
+
 static int
 quotes_update(struct req *r)
 {
@@ -1797,6 +1830,13 @@ quotes_update(struct req *r)
 	    quotes_reprice(r, &s, json_row_int(q, "id"), parts,
 	    json_row_str(q, "customer_kind")) != 0)
 		return r->err.code;
+	if (to != NULL && strcmp(to, "sent") == 0 && req_str(r, "email") !=
+	    NULL && quotes_mail_link(r, q, req_str(r, "email"), req_str(r,
+	    "name")) != 0) {
+		if (r->err.code == ERR_INVALID && r->err.fields == NULL)
+			err_field(&r->err, "email", "%s", r->err.message);
+		return r->err.code;
+	}
 	if (req_audit(r, "update", "quote", p[0], NULL, r->input) != 0)
 		return r->err.code;
 	quotes_changed(r, json_row_str(q, "token"), "updated");
@@ -2053,7 +2093,8 @@ quotes_page_show(struct req *r)
 	    "id"), "contact", json_object_get(q, "contact"), "note",
 	    json_object_get(q, "note"), "review_reasons", json_object_get(q,
 	    "review_reasons"), "can_edit", r->who.role != ROLE_ACCOUNTANT,
-	    "can_send", strcmp(st, "draft") == 0, "can_reject", strcmp(st,
+	    "can_send", strcmp(st, "draft") == 0 || strcmp(st, "sent") == 0,
+	    "can_reject", strcmp(st,
 	    "draft") == 0 || strcmp(st, "sent") == 0 || strcmp(st,
 	    "accepted") == 0, "can_convert", strcmp(st, "accepted") == 0,
 	    "can_price", strcmp(st, "draft") == 0 || strcmp(st, "sent") == 0 ||
@@ -2094,6 +2135,17 @@ quotes_page_action(struct req *r)
 		    (json_int_t)req_int(r, "part_id", 0), "override_unit_cents",
 		    cents < 0 ? json_null() : json_integer(cents)));
 	}
+	/* a link to send goes to an address, with a name when given */
+	if (strcmp(a, "send") == 0 && req_str(r, "email") != NULL &&
+	    *req_str(r, "email") != '\0') {
+		json_object_set_new(in, "email", json_string(req_str(r,
+		    "email")));
+		if (req_str(r, "name") != NULL && *req_str(r, "name") != '\0')
+			json_object_set_new(in, "name", json_string(req_str(r,
+			    "name")));
+	}
+	json_object_del(r->args, "email");
+	json_object_del(r->args, "name");
 	json_object_update(r->args, in);
 	r->input = in;
 	if ((strcmp(a, "convert") == 0 ? quotes_convert(r) :
@@ -2556,6 +2608,9 @@ static const struct param update_params[] = {
 	{ "valid_until", IN_BODY, P_STR, 0, 10, 10, NULL },
 	{ "review_required", IN_BODY, P_BOOL, 0, 0, 0, NULL },
 	{ "parts", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	/* with status sent: the customer the link is mailed to */
+	{ "email", IN_BODY, P_STR, 0, 3, 254, NULL },
+	{ "name", IN_BODY, P_STR, 0, 1, 200, NULL },
 	PARAM_END,
 };
 
@@ -2570,6 +2625,8 @@ static const struct param page_action_params[] = {
 	    "send|reject|review|release|price|convert" },
 	{ "part_id", IN_BODY, P_INT, 0, 1, INT64_MAX, NULL },
 	{ "unit_price", IN_BODY, P_STR, 0, 0, 20, NULL },
+	{ "email", IN_BODY, P_STR, 0, 0, 254, NULL },
+	{ "name", IN_BODY, P_STR, 0, 0, 200, NULL },
 	PARAM_END,
 };
 

@@ -211,3 +211,31 @@ def test_the_recurring_delivery_job_is_scheduled(mailer):
     rows = mailer.psql("SELECT every_seconds FROM jobs WHERE kind = 'deliver_mail'"
                        " AND unique_key = 'deliver_mail'")
     assert rows and rows[0][0] == 30
+
+
+def test_the_staff_send_a_quote_and_the_customer_gets_its_link(mailer, fresh_sink):
+    from harness import ApiSession
+    from quoting import box_triangles, quote, stl_binary
+    mailer.psql("UPDATE quote_settings SET slice_parts = false")
+    mailer.add_user("quoter", "staff", "quoter-password-1")
+    api = ApiSession(mailer.base_url)
+    staff = api.with_token(mailer.login("quoter", "quoter-password-1"))
+    q = quote(api, [("lamp.stl", stl_binary(box_triangles(30, 30, 50)))])
+    qid = mailer.psql("SELECT id FROM quotes WHERE token = %s", (q["token"],))[0][0]
+    # an address that is no address changes nothing
+    r = staff.patch(f"/api/v1/quotes/{qid}", json={"status": "sent", "email": "nobody"})
+    assert r.status_code == 422 and "email" in r.json()["error"]["fields"], r.text
+    assert mailer.psql("SELECT status::text FROM quotes WHERE id = %s", (qid,)) == [("draft",)]
+    r = staff.patch(f"/api/v1/quotes/{qid}", json={"status": "sent", "email": "ines@example.org",
+                                                   "name": "Ines Weber"})
+    assert r.status_code == 200 and r.json()["status"] == "sent", r.text
+    [m] = fresh_sink.wait(1)
+    assert m["rcpt_to"] == ["ines@example.org"]
+    msg = email.message_from_bytes(m["data"], policy=email.policy.default)
+    assert q["number"] in msg["Subject"]
+    body = msg.get_body(("plain",)).get_content()
+    assert f"{mailer.base_url}/q/{q['token']}" in body and "Ines Weber" in body
+    gross = q["breakdown"]["gross_cents"]
+    assert f"{gross // 100:,}.{gross % 100:02d}" in body, body
+    assert mailer.psql("SELECT entity, entity_id, state::text FROM mail_outbox WHERE "
+                       "to_address = 'ines@example.org'") == [("quote", str(qid), "sent")]
