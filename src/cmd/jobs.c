@@ -175,7 +175,7 @@ jobs_run(struct cmd_ctx *c, int argc, char **argv)
 	jobs_register();
 	db_register(jobs_stmts, sizeof(jobs_stmts) / sizeof(jobs_stmts[0]));
 	/* resources' own background work runs their code as a request */
-	req_background_register();
+	req_register();
 	jobs_add("quote_slice", quotes_slice_job);
 	db = db_new(c->cfg.database_url);
 	if (db_connect(db, &e) != 0 && e.code != ERR_UNAVAILABLE)

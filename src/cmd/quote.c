@@ -46,15 +46,6 @@
 #define QUOTE_REPORT_MAX	(1024 * 1024)
 #define QUOTE_HELD_OUT		3	/* every third shape is held out */
 
-/* The error's message, detail and hint on one line, into buf. */
-static void
-err_line(char *buf, size_t size, const struct err *e)
-{
-	snprintf(buf, size, "%s%s%s%s%s%s", e->message,
-	    e->detail[0] ? ": " : "", e->detail, e->hint[0] ? " (" : "",
-	    e->hint, e->hint[0] ? ")" : "");
-}
-
 /* ---- shapes, as triangle soups ---- */
 
 struct soup {

@@ -108,3 +108,11 @@ err_field(struct err *e, const char *field, const char *fmt, ...)
 		    "some fields are invalid");
 	}
 }
+
+void
+err_line(char *buf, size_t size, const struct err *e)
+{
+	snprintf(buf, size, "%s%s%s%s%s%s", e->message,
+	    e->detail[0] ? ": " : "", e->detail, e->hint[0] ? " (" : "",
+	    e->hint, e->hint[0] ? ")" : "");
+}

@@ -53,6 +53,8 @@ void	err_field(struct err *, const char *field, const char *, ...)
 void	err_allowed(struct err *, const char *pipe_list);
 
 /* Machine-readable name ("not_found") and HTTP status for a code. */
+/* The message, detail and hint on one line, into buf (cut at size). */
+void		 err_line(char *buf, size_t size, const struct err *);
 const char	*err_name(enum err_code);
 int		 err_http_status(enum err_code);
 

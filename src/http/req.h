@@ -194,15 +194,18 @@ int		 req_audit(struct req *, const char *action, const char *entity,
 void		 req_publish(struct req *, const char *channel, json_t *event);
 
 /*
+ * Registers the statements of the framework and of every resource, which
+ * a process that answers requests, or makes them (req_background),
+ * prepares when its database connects.
+ */
+void		 req_register(void);
+/*
  * A request made by a background process (the jobs worker) so that it
  * can run a resource's own code: no HTTP, the arena, configuration and
  * database given, acting as actor (audit rows name it) with the owner's
- * rights, in English.  req_background_register() registers the
- * statements of the framework and of every resource, before the
- * database connects.
+ * rights, in English.
  */
 void		 req_background(struct req *, struct arena *,
 		    const struct config *, struct db *, const char *actor);
-void		 req_background_register(void);
 
 #endif

@@ -76,9 +76,8 @@ int	openapi_load(struct arena *, const char *path, json_t **,
 static const struct stmt *const server_stmts[] = { &st_idem_claim,
     &st_idem_get, &st_idem_store, &st_audit };
 
-/* The statements of the framework and of every resource. */
-static void
-server_register(void)
+void
+req_register(void)
 {
 	size_t	i;
 
@@ -87,12 +86,6 @@ server_register(void)
 	for (i = 0; i < nresources; i++)
 		if (resources[i]->nstmts > 0)
 			db_register(resources[i]->stmts, resources[i]->nstmts);
-}
-
-void
-req_background_register(void)
-{
-	server_register();
 }
 
 void
@@ -125,7 +118,7 @@ server_prepare(struct app *app, struct err *e)
 	if (openapi_load(app->proc, app->cfg->openapi_file, &app->openapi,
 	    e) != 0)
 		return e->code;
-	server_register();
+	req_register();
 	live_init(app->cfg->nchan_publish_url);
 	format_set_timezone(app->cfg->timezone);
 	auth_register();

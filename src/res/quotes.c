@@ -2204,13 +2204,30 @@ quotes_pick_triangle(void *ctx, const double a[3], const double b[3],
 }
 
 /*
- * Reads part i of parts (rows of quote_parts) from the file store into
- * *d (freed with the arena) and hands its triangles to sink; 0, or the
- * error (ERR_NOT_FOUND: the stored file is gone).
+ * Reads the stored file of part into *d (freed with the arena); 0, or
+ * ERR_NOT_FOUND when the file is gone.
  */
 static int
-quotes_part_mesh(struct req *r, json_t *parts, size_t i, char **d,
-    size_t *len, const struct mesh_sink *sink, struct err *e)
+quotes_part_file(struct req *r, json_t *part, char **d, size_t *len,
+    struct err *e)
+{
+	*d = fs_read(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
+	    json_row_str(part, "file_path")), r->cfg->upload_max, len);
+	if (*d == NULL)
+		return err_set(e, ERR_NOT_FOUND, "the stored file of part %lld "
+		    "cannot be read: %s", (long long)json_row_int(part,
+		    "position"), strerror(errno));
+	arena_defer(r->arena, free, *d);
+	return 0;
+}
+
+/*
+ * Hands the triangles of part i of parts (rows of quote_parts), out of
+ * its stored file d[0..len), to sink; 0, or the reader's error.
+ */
+static int
+quotes_part_mesh(json_t *parts, size_t i, const char *d, size_t len,
+    const struct mesh_sink *sink, struct err *e)
 {
 	struct quotes_pick	 k;
 	struct mesh_sink	 pick;
@@ -2218,15 +2235,6 @@ quotes_part_mesh(struct req *r, json_t *parts, size_t i, char **d,
 	const char		*path = json_row_str(part, "file_path");
 	size_t			 j;
 
-	*d = fs_read(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
-	    path), r->cfg->upload_max, len);
-	if (*d == NULL)
-		return err_set(e, ERR_NOT_FOUND, "the stored file of part %lld "
-		    "cannot be read: %s", (long long)json_row_int(part,
-		    "position"), strerror(errno));
-	arena_defer(r->arena, free, *d);
-	if (sink == NULL)
-		return 0;
 	memset(&k, 0, sizeof(k));
 	k.to = sink;
 	k.take = (size_t)json_row_int(json_object_get(part, "mesh"),
@@ -2239,7 +2247,7 @@ quotes_part_mesh(struct req *r, json_t *parts, size_t i, char **d,
 	}
 	pick.triangle = quotes_pick_triangle;
 	pick.ctx = &k;
-	return quotes_mesh_sink(json_row_str(part, "file_kind"), *d, *len,
+	return quotes_mesh_sink(json_row_str(part, "file_kind"), d, len,
 	    &pick, e);
 }
 
@@ -2265,6 +2273,10 @@ quotes_picture(struct req *r, json_t *pub, json_t *parts, size_t i,
 	char			*d;
 
 	memset(&e, 0, sizeof(e));
+	if (quotes_part_file(r, part, &d, &len, &e) != 0) {
+		err_clear(&e);
+		return;
+	}
 	/* a 3MF of several parts has one thumbnail for all of them */
 	json_array_foreach(parts, k, o)
 		if (strcmp(json_row_str(o, "file_path"), json_row_str(part,
@@ -2272,10 +2284,6 @@ quotes_picture(struct req *r, json_t *pub, json_t *parts, size_t i,
 			same++;
 	if (strcmp(json_row_str(part, "file_kind"), "3mf") == 0 &&
 	    same == 1) {
-		if (quotes_part_mesh(r, parts, i, &d, &len, NULL, &e) != 0) {
-			err_clear(&e);
-			return;
-		}
 		png = arena_alloc(r->arena, QUOTES_THUMB_MAX);
 		if (threemf_thumbnail(d, len, 0, png, QUOTES_THUMB_MAX, &tl,
 		    NULL) == 0) {
@@ -2290,7 +2298,7 @@ quotes_picture(struct req *r, json_t *pub, json_t *parts, size_t i,
 	    hi, rgb);
 	sink.triangle = silhouette_triangle;
 	sink.ctx = sil;
-	if (quotes_part_mesh(r, parts, i, &d, &len, &sink, &e) != 0) {
+	if (quotes_part_mesh(parts, i, d, len, &sink, &e) != 0) {
 		err_clear(&e);
 		return;
 	}
@@ -2401,7 +2409,8 @@ quotes_slice_run(struct req *r, json_t *parts, size_t i,
 		return e->code;
 	sink.triangle = cura_stl_triangle;
 	sink.ctx = &stl;
-	if (quotes_part_mesh(r, parts, i, &d, &len, &sink, e) != 0 ||
+	if (quotes_part_file(r, part, &d, &len, e) != 0 ||
+	    quotes_part_mesh(parts, i, d, len, &sink, e) != 0 ||
 	    cura_stl_close(&stl, e) != 0) {
 		cura_stl_remove(&stl);
 		return e->code;
@@ -2433,10 +2442,10 @@ quotes_slice_failed(struct req *r, json_t *q, json_t *part,
     const struct err *e, json_t **result)
 {
 	const char	*p[4];
-	char		 line[sizeof(e->message) + sizeof(e->detail) + 4];
+	char		 line[sizeof(e->message) + sizeof(e->detail) +
+			     sizeof(e->hint) + 8];
 
-	snprintf(line, sizeof(line), "%s%s%s", e->message, e->detail[0] !=
-	    '\0' ? ": " : "", e->detail);
+	err_line(line, sizeof(line), e);
 	p[0] = quotes_ll(r, json_row_int(part, "id"));
 	p[1] = e->code == ERR_UNAVAILABLE ? "unavailable" : "failed";
 	p[2] = line;
