@@ -9,6 +9,8 @@
 
 #include "core/arena.h"
 #include "core/json.h"
+#include "core/str.h"
+#include "domain/money.h"
 #include "db/db.h"
 #include "http/req.h"
 #include "res/quotes.h"
@@ -45,6 +47,55 @@ record_date(struct req *r, const char *s)
 	if (strcmp(r->lang, "de") == 0)
 		return arena_printf(r->arena, "%02ld.%02ld.%04ld", d, m, y);
 	return arena_printf(r->arena, "%ld %s %04ld", d, mon[m - 1], y);
+}
+
+void
+record_form_number(struct req *r, json_t *changes, const char *field,
+    const char *target, int digits, long long max, const char *why)
+{
+	const char	*s;
+	long long	 v;
+
+	s = req_str(r, field);
+	if (s == NULL)
+		return;
+	if (money_parse(s, digits, max, &v) != 0) {
+		err_field(&r->err, field, "%s", why);
+		return;
+	}
+	json_object_set_new(changes, target, json_integer(v));
+}
+
+const char *
+record_decimal(struct req *r, long long v, int digits, int trim)
+{
+	char	 buf[48], *dot;
+
+	money_text(buf, sizeof(buf), v, digits, trim);
+	if (strcmp(r->lang, "de") == 0 && (dot = strchr(buf, '.')) != NULL)
+		*dot = ',';
+	return arena_strdup(r->arena, buf);
+}
+
+int
+record_audit_changed(struct req *r, const char *entity, const char *id,
+    json_t *before, json_t *after, const char *skip)
+{
+	json_t		*ob, *oa, *v;
+	const char	*key;
+
+	ob = arena_json(r->arena, json_object());
+	oa = arena_json(r->arena, json_object());
+	json_object_foreach(after, key, v) {
+		if ((skip != NULL && str_in_choices(skip, key)) ||
+		    json_equal(json_object_get(before, key), v))
+			continue;
+		json_object_set(ob, key, json_object_get(before, key));
+		json_object_set(oa, key, v);
+	}
+	if (json_object_size(oa) == 0)
+		return 0;
+	return req_audit(r, "update", entity, id, ob, oa);
 }
 
 int

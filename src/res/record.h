@@ -89,6 +89,28 @@ const char	*record_money(struct req *, long long cents,
 	    const char *currency);
 
 /*
+ * Reads the decimal form field `field` (money_parse with `digits` places,
+ * at most max) into changes[target] as an integer of 10^-digits units;
+ * absent leaves changes alone, a bad one is a field error saying why.
+ */
+void	record_form_number(struct req *, json_t *changes, const char *field,
+	    const char *target, int digits, long long max, const char *why);
+/*
+ * v (units of 10^-digits) as a form shows it in the request's language:
+ * "12.5" (en) or "12,5" (de); with trim set, trailing zero places go.
+ * On the arena.
+ */
+const char	*record_decimal(struct req *, long long v, int digits,
+	    int trim);
+/*
+ * Audits an update of one row with only the keys whose values differ
+ * between before and after (skip: "a|b" keys never compared, or NULL).
+ * Nothing changed: no row.  Returns 0 or the error.
+ */
+int	record_audit_changed(struct req *, const char *entity, const char *id,
+	    json_t *before, json_t *after, const char *skip);
+
+/*
  * Pages of a simple record: the list (r->out gets rows, has_rows, q,
  * can_edit and the title) and the form that adds one (then a flash and
  * a redirect to back).  Form errors come back through the framework.

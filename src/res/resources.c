@@ -31,6 +31,7 @@ extern const struct resource	customers_resource;
 extern const struct resource	settings_resource;
 /* quotes */
 extern const struct resource	quotes_resource;
+extern const struct resource	quote_settings_resource;
 /* printers */
 extern const struct resource	farm_resource;
 extern const struct resource	printer_commands_resource;
@@ -66,6 +67,7 @@ const struct resource *const resources[] = {
 	&settings_resource,
 	/* quotes */
 	&quotes_resource,
+	&quote_settings_resource,
 	/* printers */
 	&farm_resource,
 	&printer_commands_resource,

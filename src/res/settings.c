@@ -21,6 +21,7 @@
 #include "domain/money.h"
 #include "domain/numbers.h"
 #include "http/req.h"
+#include "res/record.h"
 
 #define SETTINGS_COLS \
 	"s.currency, s.vat_rates, s.labour_rate_cents, s.overhead_bp, " \
@@ -214,7 +215,7 @@ static int
 settings_apply(struct req *r, json_t *changes, json_t **after)
 {
 	const struct settings_field	*f;
-	json_t				*before, *m, *v, *row, *ob, *oa;
+	json_t				*before, *m, *v, *row;
 	const char			*key, *p[NFIELDS];
 	char				*s, *rates;
 	size_t				 i;
@@ -266,20 +267,9 @@ settings_apply(struct req *r, json_t *changes, json_t **after)
 	if (db_one(r->db, r->arena, &settings_stmts[ST_UPDATE], p, &row,
 	    &r->err) != 0)
 		return r->err.code;
-	ob = arena_json(r->arena, json_object());
-	oa = arena_json(r->arena, json_object());
-	for (i = 0; i < NFIELDS; i++) {
-		key = settings_fields[i].name;
-		if (json_equal(json_object_get(before, key),
-		    json_object_get(row, key)))
-			continue;
-		json_object_set(ob, key, json_object_get(before, key));
-		json_object_set(oa, key, json_object_get(row, key));
-	}
 	*after = row;
-	if (json_object_size(oa) == 0)
-		return 0;
-	return req_audit(r, "update", "settings", "business", ob, oa);
+	return record_audit_changed(r, "settings", "business", before, row,
+	    "updated_at|currency_digits");
 }
 
 /* The answer of the API: the row without the page's helper column. */
@@ -379,24 +369,6 @@ settings_page(struct req *r)
 	return 0;
 }
 
-/* Reads a decimal form field into *out; a bad one is a field error. */
-static void
-settings_form_number(struct req *r, json_t *changes, const char *field,
-    const char *target, int digits, long long max, const char *why)
-{
-	const char	*s;
-	long long	 v;
-
-	s = req_str(r, field);
-	if (s == NULL)
-		return;
-	if (money_parse(s, digits, max, &v) != 0) {
-		err_field(&r->err, field, "%s", why);
-		return;
-	}
-	json_object_set_new(changes, target, json_integer(v));
-}
-
 static int
 settings_page_save(struct req *r)
 {
@@ -423,11 +395,11 @@ settings_page_save(struct req *r)
 		    "minor_digits"));
 	if (r->err.code != ERR_OK)
 		return r->err.code;
-	settings_form_number(r, changes, "labour_rate", "labour_rate_cents",
+	record_form_number(r, changes, "labour_rate", "labour_rate_cents",
 	    digits, 100000000, "must be an amount such as 45.00");
-	settings_form_number(r, changes, "overhead_pct", "overhead_bp", 2,
+	record_form_number(r, changes, "overhead_pct", "overhead_bp", 2,
 	    100000, "must be a percentage such as 15 or 12.5");
-	settings_form_number(r, changes, "target_margin_pct",
+	record_form_number(r, changes, "target_margin_pct",
 	    "target_margin_bp", 2, 9900, "must be a percentage below 100");
 	rates = json_array();
 	json_object_set_new(changes, "vat_rates", rates);
