@@ -32,7 +32,7 @@
 	"AS handling_minutes, q.minimum_order_cents, q.rounding_cents, " \
 	"q.validity_days, q.quantity_tiers, q.qualities, q.default_quality, " \
 	"q.default_infill_pct, q.build_x_mm, q.build_y_mm, q.build_z_mm, " \
-	"q.terms, q.updated_at"
+	"q.terms, q.slice_parts, q.updated_at"
 
 #define QSET_MAT_COLS \
 	"m.material, m.label, m.cost_per_kg_cents, m.density::float8 AS " \
@@ -50,8 +50,8 @@ static const struct stmt qset_stmts[] = {
 	  "validity_days = $6::integer, quantity_tiers = $7::jsonb, "
 	  "qualities = $8::jsonb, default_quality = $9, default_infill_pct = "
 	  "$10::integer, build_x_mm = $11::integer, build_y_mm = "
-	  "$12::integer, build_z_mm = $13::integer, terms = $14, updated_at "
-	  "= now() RETURNING " QSET_COLS, 14 },
+	  "$12::integer, build_z_mm = $13::integer, terms = $14, slice_parts "
+	  "= $15::boolean, updated_at = now() RETURNING " QSET_COLS, 15 },
 	{ "qset_money",
 	  "SELECT s.currency, coalesce(c.minor_digits, 2) AS digits FROM "
 	  "business_settings s LEFT JOIN currencies c ON c.code = s.currency",
@@ -122,6 +122,7 @@ static const struct qset_field qset_fields[] = {
 	{ "build_y_mm", QK_INT, 0, 10, 5000 },
 	{ "build_z_mm", QK_INT, 0, 10, 5000 },
 	{ "terms", QK_TEXT, 0, 0, QSET_MAX_TERMS },
+	{ "slice_parts", QK_BOOL, 0, 0, 0 },
 };
 #define QSET_NFIELDS	(sizeof(qset_fields) / sizeof(qset_fields[0]))
 
@@ -744,6 +745,8 @@ qset_page(struct req *r)
 	    record_decimal(r, llround(json_row_num(row, "handling_minutes") *
 	    100.0), 2, 1)));
 	json_object_set(form, "terms", json_object_get(row, "terms"));
+	json_object_set(form, "slice_parts", json_object_get(row,
+	    "slice_parts"));
 	json_array_foreach(mats, i, m) {
 		json_object_set_new(m, "cost_text", json_string(record_money(r,
 		    json_row_int(m, "cost_per_kg_cents"), currency)));
@@ -849,6 +852,9 @@ qset_page_save(struct req *r)
 	if (req_str(r, "terms") != NULL)
 		json_object_set_new(changes, "terms", json_string(req_str(r,
 		    "terms")));
+	/* a checkbox: the whole form is posted, an unticked box is absent */
+	json_object_set_new(changes, "slice_parts", json_boolean(req_str(r,
+	    "slice_parts") != NULL));
 	qset_form_lists(r, changes);
 	if (r->err.code != ERR_OK)
 		return req_invalid(r, "quote settings");
@@ -989,6 +995,7 @@ static const struct param update_params[] = {
 	{ "build_y_mm", IN_BODY, P_ANY, 0, 0, 0, NULL },
 	{ "build_z_mm", IN_BODY, P_ANY, 0, 0, 0, NULL },
 	{ "terms", IN_BODY, P_ANY, 0, 0, 0, NULL },
+	{ "slice_parts", IN_BODY, P_ANY, 0, 0, 0, NULL },
 	PARAM_END,
 };
 
@@ -1039,6 +1046,7 @@ static const struct param form_params[] = {
 	{ "build_y_mm", IN_BODY, P_STR, 0, 0, 12, NULL },
 	{ "build_z_mm", IN_BODY, P_STR, 0, 0, 12, NULL },
 	{ "terms", IN_BODY, P_STR, 0, 0, 16000, NULL },
+	{ "slice_parts", IN_BODY, P_STR, 0, 0, 12, NULL },
 	TIER_ROW(1), TIER_ROW(2), TIER_ROW(3), TIER_ROW(4),
 	TIER_ROW(5), TIER_ROW(6), TIER_ROW(7), TIER_ROW(8),
 	PARAM_END,

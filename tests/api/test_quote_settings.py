@@ -14,14 +14,14 @@ import secrets
 import pytest
 
 from harness import ApiSession
-from test_quotes import box_triangles, stl_binary
+from quoting import box_triangles, stl_binary
 from util import csrf_of, page_session
 
 T = secrets.token_hex(2).upper()
 SETTINGS = ("machine_rate_cents", "setup_fee_cents", "handling_minutes",
             "minimum_order_cents", "rounding_cents", "validity_days", "quantity_tiers",
             "qualities", "default_quality", "default_infill_pct", "build_x_mm",
-            "build_y_mm", "build_z_mm", "terms")
+            "build_y_mm", "build_z_mm", "terms", "slice_parts")
 MATERIAL = ("label", "cost_per_kg_cents", "density", "markup_bp", "position", "active")
 
 
@@ -104,7 +104,8 @@ def test_owner_writes_the_settings_and_reads_them_back_audited(owner, server):
               "quantity_tiers": [{"min_qty": 5, "discount_bp": 250},
                                  {"min_qty": 20, "discount_bp": 750}],
               "qualities": before["qualities"] + [{"name": "ultra-fine", "layer_mm": 0.08}],
-              "default_quality": "ultra-fine", "terms": "Gedruckt in Berlin – Farben können abweichen."}
+              "default_quality": "ultra-fine", "slice_parts": False,
+              "terms": "Gedruckt in Berlin – Farben können abweichen."}
     r = owner.put("/api/v1/quote-settings", json=change)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -137,6 +138,7 @@ def test_owner_writes_the_settings_and_reads_them_back_audited(owner, server):
     ({"build_z_mm": 9}, "build_z_mm"),
     ({"terms": "x" * 4001}, "terms"),
     ({"terms": None}, "terms"),
+    ({"slice_parts": "yes"}, "slice_parts"),
     ({"quantity_tiers": [{"min_qty": 10, "discount_bp": 500}, {"min_qty": 10, "discount_bp": 900}]},
      "quantity_tiers"),
     ({"quantity_tiers": [{"min_qty": 50, "discount_bp": 500}, {"min_qty": 10, "discount_bp": 900}]},
@@ -304,6 +306,8 @@ def form_of(page):
     fields["terms"] = html.unescape(re.search(r'name="terms"[^>]*>(.*?)</textarea>',
                                               page, re.S).group(1))
     fields["default_quality"] = re.search(r'<option value="([^"]+)" selected>', page).group(1)
+    if re.search(r'name="slice_parts"[^>]* checked', page):
+        fields["slice_parts"] = "1"
     fields["_csrf"] = csrf_of(page)
     return fields
 
@@ -335,8 +339,18 @@ def test_owner_saves_the_quote_settings_form_in_currency_units(api, make_user, o
     assert body["qualities"][-1] == {"name": "coarse", "layer_mm": 0.32}
     assert body["default_quality"] == "coarse"
     assert body["terms"] == before["terms"] and body["setup_fee_cents"] == before["setup_fee_cents"]
+    assert body["slice_parts"] == before["slice_parts"]
     again = s.get("/settings/quotes").text
     assert 'value="3.75"' in again and 'data-kind="ok"' in again
+    # an unticked box turns the slicer off; ticking it again turns it on
+    form = form_of(again)
+    form.pop("slice_parts", None)
+    assert s.post("/settings/quotes", data=form, allow_redirects=False).status_code == 303
+    assert owner.get("/api/v1/quote-settings").json()["slice_parts"] is False
+    assert 'name="slice_parts"' in s.get("/settings/quotes").text
+    form["slice_parts"] = "1"
+    assert s.post("/settings/quotes", data=form, allow_redirects=False).status_code == 303
+    assert owner.get("/api/v1/quote-settings").json()["slice_parts"] is True
     assert owner.put("/api/v1/quote-settings", json=settings_of(before)).status_code == 200
 
 
