@@ -79,6 +79,7 @@
 #define QUOTES_SMALL_MM		20.0	/* "very small" below this */
 #define QUOTES_THIN_MM		0.8	/* "very thin" below this */
 #define QUOTES_UNITS_MM		8.0	/* largest side: units probably wrong */
+#define QUOTES_CHANGES_PER_MINUTE 60	/* option changes of one quote */
 
 #define QUOTE_STATES	"draft|sent|accepted|converted|expired|rejected"
 
@@ -256,6 +257,14 @@ static const struct stmt quotes_stmts[] = {
 	  "WHERE a.recorded_at > now() - make_interval(days => $1::integer) "
 	  "GROUP BY a.quote_id) SELECT count(*) AS quotes, count(*) FILTER "
 	  "(WHERE abs(quoted - actual) <= 0.1 * actual) AS within FROM c", 1 },
+	/* one more change in the quote's current minute (a new one starts) */
+	{ "quotes_count_change",
+	  "UPDATE quotes SET options_changes = CASE WHEN options_window IS "
+	  "NULL OR options_window <= now() - interval '1 minute' THEN 1 ELSE "
+	  "options_changes + 1 END, options_window = CASE WHEN "
+	  "options_window IS NULL OR options_window <= now() - interval "
+	  "'1 minute' THEN now() ELSE options_window END WHERE id = "
+	  "$1::bigint RETURNING options_changes", 1 },
 };
 
 enum { ST_SHOP, ST_INSERT, ST_PART_INSERT, ST_BY_TOKEN, ST_BY_ID, ST_LOCK,
@@ -263,7 +272,7 @@ enum { ST_SHOP, ST_INSERT, ST_PART_INSERT, ST_BY_TOKEN, ST_BY_ID, ST_LOCK,
     ST_CUSTOMER_BY_EMAIL, ST_PRODUCT, ST_PLATE, ST_SLOT, ST_PART_PRODUCT,
     ST_ORDER_GROSS, ST_OF_ORDER, ST_COMPANY, ST_LIST, ST_SLICE_QUEUE,
     ST_SLICE_JOB, ST_SLICE_QUOTE, ST_SLICE_DONE, ST_SLICE_FAILED,
-    ST_ACCURACY, ST_COUNT };
+    ST_ACCURACY, ST_COUNT_CHANGE, ST_COUNT };
 _Static_assert(sizeof(quotes_stmts) / sizeof(quotes_stmts[0]) == ST_COUNT,
     "quotes_stmts and its names differ");
 
@@ -1402,6 +1411,29 @@ quotes_opts_json(struct req *r, const struct quotes_shop *s, json_t *in,
 		o->color = "";
 }
 
+/*
+ * Counts a change of the locked quote q: 429 beyond
+ * QUOTES_CHANGES_PER_MINUTE in its current minute.  A refused change is
+ * rolled back with its count, so the quote stays refused until the
+ * minute is over.
+ */
+static int
+quotes_count_change(struct req *r, json_t *q)
+{
+	json_t		*row;
+	const char	*id = quotes_ll(r, json_row_int(q, "id"));
+
+	if (db_one(r->db, r->arena, &quotes_stmts[ST_COUNT_CHANGE], &id,
+	    &row, &r->err) != 0)
+		return r->err.code;
+	if (json_row_int(row, "options_changes") > QUOTES_CHANGES_PER_MINUTE)
+		return err_set(&r->err, ERR_RATE_LIMITED, "quote %s changed "
+		    "more than %d times in a minute; wait a moment and try "
+		    "again", json_row_str(q, "number"),
+		    QUOTES_CHANGES_PER_MINUTE);
+	return 0;
+}
+
 static int
 quotes_options(struct req *r)
 {
@@ -1413,7 +1445,8 @@ quotes_options(struct req *r)
 	int			 found;
 
 	if (quotes_lock(r, ST_BY_TOKEN, req_str(r, "token"), &q) != 0 ||
-	    quotes_open(r, q) != 0 || quotes_shop(r, &s) != 0)
+	    quotes_open(r, q) != 0 || quotes_count_change(r, q) != 0 ||
+	    quotes_shop(r, &s) != 0)
 		return r->err.code;
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], (const char *[]){
 	    quotes_ll(r, json_row_int(q, "id")) }, &parts, &r->err) != 0)
