@@ -121,6 +121,15 @@ def test_pkce_dance_issues_tokens_once_per_code(fake):
     assert fake.token_grants["refused"] == 3
 
 
+def test_codes_expire(fake):
+    fake.code_ttl = 0
+    verifier, challenge = pkce()
+    code = connect(fake, challenge)["code"]
+    r = token(fake, grant_type="authorization_code", redirect_uri=REDIRECT, code=code,
+              code_verifier=verifier)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+
+
 def test_code_verifier_must_be_well_formed(fake):
     verifier, challenge = pkce()
     code = connect(fake, challenge)["code"]
@@ -259,7 +268,7 @@ def test_rate_limit_per_day_and_reset(fake):
     assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
     assert [a.headers["x-remaining-today"] for a in answers[:4]] == ["3", "2", "1", "0"]
     assert "x-remaining-today" not in answers[4].headers
-    fake.reset_daily_count()
+    assert requests.post(fake.url + "/_fake/reset-day").status_code == 200
     assert get(s, RECEIPTS, limit=1).status_code == 200
 
 
@@ -269,7 +278,8 @@ def test_pagination_covers_every_receipt_once(fake):
     s = authed(fake)
     seen, counts, sizes = [], set(), []
     for offset in (0, 100, 200):
-        page = get(s, RECEIPTS, limit=100, offset=offset, sort_on="created", sort_order="asc").json()
+        page = get(s, RECEIPTS, limit=100, offset=offset, sort_on="created",
+                   sort_order="asc").json()
         counts.add(page["count"])
         sizes.append(len(page["results"]))
         seen += [r["receipt_id"] for r in page["results"]]
@@ -283,7 +293,8 @@ def test_pagination_covers_every_receipt_once(fake):
     created = [r["create_timestamp"] for r in default["results"]]
     assert created == sorted(created, reverse=True)          # default: created, desc
     for order in ("down", "descending"):
-        ids = [r["receipt_id"] for r in get(s, RECEIPTS, sort_on="receipt_id", sort_order=order).json()["results"]]
+        page = get(s, RECEIPTS, sort_on="receipt_id", sort_order=order).json()
+        ids = [r["receipt_id"] for r in page["results"]]
         assert ids == sorted(fake.receipt_ids(), reverse=True)[:25]
 
 
@@ -304,8 +315,10 @@ def test_filters(fake):
     assert ids(was_shipped="true", was_canceled="false") == [
         r["receipt_id"] for r in every if r["is_shipped"] and r["status"] != "canceled"]
     middle = every[125]["create_timestamp"]
-    assert ids(min_created=middle) == [r["receipt_id"] for r in every if r["create_timestamp"] >= middle]
-    assert ids(max_created=middle) == [r["receipt_id"] for r in every if r["create_timestamp"] <= middle]
+    assert ids(min_created=middle) == [
+        r["receipt_id"] for r in every if r["create_timestamp"] >= middle]
+    assert ids(max_created=middle) == [
+        r["receipt_id"] for r in every if r["create_timestamp"] <= middle]
     delivered = ids(was_delivered="true")
     assert delivered and set(delivered) <= set(ids(was_shipped="true"))
 
@@ -368,7 +381,8 @@ def test_create_receipt_shipment(fake):
     last = after["shipments"][-1]
     assert set(last) == {"receipt_shipping_id", "shipment_notification_timestamp",
                          "carrier_name", "tracking_code"}
-    assert (last["carrier_name"], last["tracking_code"]) == ("deutsche-post", "00340434161234567890")
+    assert last["carrier_name"] == "deutsche-post"
+    assert last["tracking_code"] == "00340434161234567890"
     assert after["update_timestamp"] >= before["update_timestamp"]
     assert after["update_timestamp"] == after["updated_timestamp"] >= int(time.time()) - 5
     assert all(t["shipped_timestamp"] for t in after["transactions"])
@@ -376,7 +390,8 @@ def test_create_receipt_shipment(fake):
     assert fake.shipments == [{
         "receipt_id": target, "carrier_name": "deutsche-post",
         "tracking_code": "00340434161234567890", "send_bcc": True, "note_to_buyer": "On its way!",
-        "receipt_shipping_id": last["receipt_shipping_id"], "timestamp": fake.shipments[0]["timestamp"]}]
+        "receipt_shipping_id": last["receipt_shipping_id"],
+        "timestamp": fake.shipments[0]["timestamp"]}]
 
     half = s.post(s.base + RECEIPTS + "/%d/tracking" % target, data={"carrier_name": "dhl"})
     assert half.status_code == 400
@@ -384,7 +399,8 @@ def test_create_receipt_shipment(fake):
     conflict = s.post(s.base + RECEIPTS + "/%d/tracking" % canceled,
                       data={"carrier_name": "dhl", "tracking_code": "X1"})
     assert conflict.status_code == 409
-    missing = s.post(s.base + RECEIPTS + "/1/tracking", data={"carrier_name": "dhl", "tracking_code": "X1"})
+    missing = s.post(s.base + RECEIPTS + "/1/tracking",
+                     data={"carrier_name": "dhl", "tracking_code": "X1"})
     assert missing.status_code == 404
     shipments = requests.get(fake.url + "/_fake/shipments").json()["shipments"]
     assert [x["receipt_id"] for x in shipments] == [target]
@@ -414,6 +430,9 @@ def test_fault_5xx_counted_and_matched_by_path(fake):
     one = RECEIPTS + "/%d" % fake.receipt_ids()[0]
     assert get(s, one).status_code == 503
     assert get(s, one).status_code == 200
+    fake.fault("/receipts", "revoked")
+    revoked = get(s, RECEIPTS)
+    assert revoked.status_code == 401 and revoked.json()["error"] == "invalid_token"
     assert requests.get(fake.url + "/_fake/state").json()["faults_pending"] == 0
 
 
@@ -460,7 +479,8 @@ def test_fault_revoked_on_token_endpoint(fake):
     r = token(fake, grant_type="refresh_token", refresh_token=t["refresh_token"])
     assert r.status_code == 400
     assert r.json() == {"error": "invalid_grant", "error_description": "refresh_token is revoked"}
-    assert token(fake, grant_type="refresh_token", refresh_token=t["refresh_token"]).status_code == 200
+    again = token(fake, grant_type="refresh_token", refresh_token=t["refresh_token"])
+    assert again.status_code == 200
 
 
 def test_unknown_fault_kind_is_refused(fake):
@@ -472,7 +492,8 @@ def test_unknown_fault_kind_is_refused(fake):
 
 # ---- the data -------------------------------------------------------------------------
 
-CURRENCY = {"DE": "EUR", "FR": "EUR", "NL": "EUR", "AT": "EUR", "GB": "GBP", "US": "USD", "JP": "JPY"}
+CURRENCY = {"DE": "EUR", "FR": "EUR", "NL": "EUR", "AT": "EUR", "GB": "GBP", "US": "USD",
+            "JP": "JPY"}
 
 
 def amount(m, currency):
@@ -496,7 +517,8 @@ def check_receipt(r, generated=True):
     assert a["subtotal"] == a["total_price"] - a["discount_amt"]
     assert a["grandtotal"] == (a["subtotal"] + a["total_shipping_cost"] + a["total_tax_cost"]
                                + a["total_vat_cost"] + a["gift_wrap_price"])
-    assert r["create_timestamp"] == r["created_timestamp"] <= r["update_timestamp"] == r["updated_timestamp"]
+    assert r["create_timestamp"] == r["created_timestamp"] <= r["update_timestamp"]
+    assert r["update_timestamp"] == r["updated_timestamp"]
     assert r["seller_user_id"] == USER_ID
     for t in lines:
         assert t["receipt_id"] == r["receipt_id"] and t["listing_id"] in LISTINGS
@@ -517,7 +539,8 @@ def test_every_generated_receipt_adds_up():
     for r in receipts:
         check_receipt(r)
     statuses = Counter(r["status"] for r in receipts)
-    assert statuses["paid"] > statuses["completed"] > statuses["canceled"] > 0 and statuses["open"] > 0
+    assert statuses["paid"] > statuses["completed"] > statuses["canceled"] > 0
+    assert statuses["open"] > 0
     assert 0.03 < statuses["canceled"] / len(receipts) < 0.08
     assert set(CURRENCY) == {r["country_iso"] for r in receipts}
     created = [r["create_timestamp"] for r in receipts]
@@ -528,14 +551,17 @@ def test_every_generated_receipt_adds_up():
     assert any(r["discount_amt"]["amount"] for r in receipts)
     assert any(r["total_tax_cost"]["amount"] for r in receipts)
     assert any(r["total_vat_cost"]["amount"] for r in receipts)
-    assert any(r["buyer_email"] is None for r in receipts) and any(r["buyer_email"] for r in receipts)
+    assert any(r["buyer_email"] is None for r in receipts)
+    assert any(r["buyer_email"] for r in receipts)
     assert any(r["message_from_buyer"] for r in receipts) and any(r["is_gift"] for r in receipts)
-    assert any(r["second_line"] is None for r in receipts) and any(r["second_line"] for r in receipts)
+    assert any(r["second_line"] is None for r in receipts)
+    assert any(r["second_line"] for r in receipts)
     lines = [t for r in receipts for t in r["transactions"]]
     assert any(t["sku"] == "" for t in lines) and any(t["sku"] for t in lines)
     names = {v["formatted_name"] for t in lines for v in t["variations"]}
     assert names == {"Colour", "Size", "Personalization"}
-    personal = [t for t in lines if any(v["formatted_name"] == "Personalization" for v in t["variations"])]
+    personal = [t for t in lines
+                if any(v["formatted_name"] == "Personalization" for v in t["variations"])]
     assert personal and {t["listing_id"] for t in personal} == {
         i for i, listing in LISTINGS.items() if listing["is_personalizable"]}
 
@@ -545,7 +571,8 @@ def test_changes_keep_receipts_consistent(fake):
     fake.refund(ids[3], 100)
     assert fake.receipt(ids[3])["status"] == "partially refunded"
     whole = fake.receipt(ids[4])["grandtotal"]["amount"]
-    r = requests.post(fake.url + "/_fake/receipts/%d/refund" % ids[4], json={"amount": whole}).json()
+    r = requests.post(fake.url + "/_fake/receipts/%d/refund" % ids[4],
+                      json={"amount": whole}).json()
     assert r["status"] == "fully refunded" and r["refunds"][-1]["amount"]["amount"] == whole
     moved = requests.post(fake.url + "/_fake/receipts/%d/address" % ids[5],
                           json={"name": "Ada Lovelace", "first_line": "12 St James's Square",
@@ -569,9 +596,11 @@ def test_listings_match_the_transactions(fake):
         listings[listing_id] = r.json()
     for listing in listings.values():
         assert listing["shop_id"] == SHOP_ID and listing["user_id"] == USER_ID
-        assert listing["state"] == "active" and listing["url"].startswith("https://www.etsy.com/listing/")
+        assert listing["state"] == "active"
+        assert listing["url"].startswith("https://www.etsy.com/listing/")
         assert set(listing["price"]) == {"amount", "divisor", "currency_code"}
-    assert any(not x["skus"] for x in listings.values()) and any(x["has_variations"] for x in listings.values())
+    assert any(not x["skus"] for x in listings.values())
+    assert any(x["has_variations"] for x in listings.values())
     for receipt_id in fake.receipt_ids():
         for t in fake.receipt(receipt_id)["transactions"]:
             listing = listings[t["listing_id"]]
@@ -613,6 +642,35 @@ def test_control_endpoints_and_calls(fake):
     assert not any(c[1].startswith("/_fake/") for c in fake.calls)
 
 
+def test_control_switches_over_http(fake):
+    def control(name, body=None):
+        r = requests.post(fake.url + "/_fake/" + name, json=body or {})
+        assert r.status_code == 200, r.text
+        return r.json()
+    t = control("tokens", {"scopes": ["shops_r"]})
+    s = api(fake, t["access_token"])
+    assert get(s, "/v3/application/users/me").status_code == 200
+    assert get(s, RECEIPTS).status_code == 403          # no transactions_r
+    control("expire")
+    expired = get(s, "/v3/application/users/me").json()
+    assert expired["error_description"] == "access token is expired"
+
+    state = control("limits", {"per_second": 7, "per_day": 50, "access_ttl": 60, "reset_day": True})
+    assert (state["limit_per_second"], state["limit_per_day"], state["access_ttl"]) == (7, 50, 60)
+    assert login(fake)["expires_in"] == 60
+    ping = get(api(fake), "/v3/application/openapi-ping")
+    assert ping.headers["x-limit-per-second"] == "7" and ping.headers["x-limit-per-day"] == "50"
+
+    control("deny")
+    assert connect(fake, pkce()[1])["error"] == "access_denied"
+    control("fault", {"path": "openapi-ping", "kind": "500", "count": 5})
+    assert get(api(fake), "/v3/application/openapi-ping").status_code == 500
+    control("faults/clear")
+    assert get(api(fake), "/v3/application/openapi-ping").status_code == 200
+    calls = requests.get(fake.url + "/_fake/calls").json()["calls"]
+    assert calls[-1] == ["GET", "/v3/application/openapi-ping", {}]
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -644,7 +702,8 @@ def test_ten_thousand_receipts_in_pages_of_100():
         s = authed(fake)
         start, seen, offset = time.monotonic(), set(), 0
         while True:
-            page = get(s, RECEIPTS, limit=100, offset=offset, sort_on="receipt_id", sort_order="asc")
+            page = get(s, RECEIPTS, limit=100, offset=offset, sort_on="receipt_id",
+                       sort_order="asc")
             body = page.json()
             seen.update(r["receipt_id"] for r in body["results"])
             offset += 100

@@ -35,6 +35,8 @@ Etsy's endpoints it serves (paths as on Etsy):
     GET  /v3/application/listings/{listing_id}                 api key
     GET  /v3/application/listings/batch?listing_ids=1,2        api key
 
+The token endpoint wants only the form (client_id = keystring), as on Etsy; receipts
+count as delivered (was_delivered) once their first shipment is 5 days old.
 Every /v3/application/ request needs `x-api-key: <keystring>:<shared_secret>` (403
 {"error": ...} otherwise); the scoped ones need `Authorization: Bearer <token>` (401
 {"error": "invalid_token", "error_description": ...} when missing, unknown, expired
@@ -62,14 +64,15 @@ Python control (all thread-safe; each change bumps the receipt's update timestam
         kinds: "429" (retry_after=seconds or None: no Retry-After header), "500", "503",
                "slow" (delay=seconds, then the normal answer), "malformed" (200, body
                not JSON), "truncated" (200, one object of the page has wrong types),
-               "revoked" (400 invalid_grant "refresh_token is revoked")
+               "revoked" (on the token endpoint 400 invalid_grant "refresh_token is
+               revoked", on an API call 401 invalid_token "access token is revoked")
     clear_faults()
     revoke_tokens()              every access and refresh token revoked
     expire_access_tokens()       every access token expired
     deny_next_authorization()    the next /oauth/connect redirects with access_denied
     issue_tokens(scopes=None) -> dict   a token answer without the browser dance
     set_limits(per_second=None, per_day=None); reset_daily_count()
-    access_ttl                   seconds an access token lives (default 3600)
+    access_ttl, code_ttl         seconds an access token (3600) and a code (300) live
     receipt(receipt_id) -> dict; receipt_ids() -> [int]; listing(listing_id) -> dict
     calls      [(method, path, {query name: value})] of every request but /_fake/
     shipments  [dict] of every createReceiptShipment call (receipt_id, carrier_name,
@@ -90,7 +93,7 @@ HTTP control (JSON bodies and answers):
     POST /_fake/fault                       {"path": "/receipts", "kind": "429", "count": 1,
                                              "retry_after": 2, "delay": 1.5}
     POST /_fake/faults/clear
-    POST /_fake/revoke, POST /_fake/expire, POST /_fake/deny
+    POST /_fake/revoke, POST /_fake/expire, POST /_fake/deny, POST /_fake/reset-day
     POST /_fake/tokens                      {"scopes": [...]} -> token answer
     POST /_fake/limits                      {"per_second": 10, "per_day": 10000,
                                              "access_ttl": 3600, "reset_day": true}
@@ -167,14 +170,16 @@ PERSONAL_TEXTS = ("Lena", "Max & Mia", "Opa Hans", "For Zoë", "ハナ", "Team B
 # country: currency, (first names), (surnames), ((city, state, zip), ...), streets,
 # shipping in euro cents for the first item, tax kind ("tax", "vat" or None)
 COUNTRIES = {
-    "DE": ("EUR", ("Anna", "Lukas", "Sophie", "Jürgen", "Mia"), ("Schmidt", "Müller", "Weiß", "Becker"),
+    "DE": ("EUR", ("Anna", "Lukas", "Sophie", "Jürgen", "Mia"),
+           ("Schmidt", "Müller", "Weiß", "Becker"),
            (("Berlin", None, "10115"), ("München", None, "80331"), ("Köln", None, "50667")),
            ("Hauptstraße", "Gartenweg", "Schillerstraße"), 490, None),
     "FR": ("EUR", ("Camille", "Louis", "Chloé", "Hugo"), ("Martin", "Lefèvre", "Dubois"),
            (("Paris", None, "75011"), ("Lyon", None, "69002"), ("Nantes", None, "44000")),
            ("rue de la Paix", "avenue Jean Jaurès", "boulevard Voltaire"), 790, None),
     "NL": ("EUR", ("Daan", "Sanne", "Bram", "Fleur"), ("de Vries", "Jansen", "van Dijk"),
-           (("Amsterdam", None, "1012 AB"), ("Utrecht", None, "3511 CE"), ("Delft", None, "2611 HB")),
+           (("Amsterdam", None, "1012 AB"), ("Utrecht", None, "3511 CE"),
+            ("Delft", None, "2611 HB")),
            ("Prinsengracht", "Kerkstraat", "Oude Delft"), 790, None),
     "AT": ("EUR", ("Lisa", "Florian", "Katharina"), ("Gruber", "Huber", "Wagner"),
            (("Wien", None, "1010"), ("Graz", None, "8010"), ("Linz", None, "4020")),
@@ -183,11 +188,13 @@ COUNTRIES = {
            (("London", None, "SW1A 1AA"), ("Manchester", "Greater Manchester", "M1 1AE"),
             ("Leeds", "West Yorkshire", "LS1 4DY")),
            ("High Street", "Station Road", "Church Lane"), 990, "vat"),
-    "US": ("USD", ("James", "Emma", "Noah", "Olivia", "Zoë"), ("Johnson", "Garcia", "Miller", "Davis"),
+    "US": ("USD", ("James", "Emma", "Noah", "Olivia", "Zoë"),
+           ("Johnson", "Garcia", "Miller", "Davis"),
            (("Portland", "OR", "97205"), ("Austin", "TX", "78701"), ("Brooklyn", "NY", "11201")),
            ("Main St", "Oak Avenue", "Maple Drive"), 1490, "tax"),
     "JP": ("JPY", ("太郎", "花子", "Yuki", "Haruto"), ("山田", "佐藤", "Tanaka"),
-           (("Tokyo", "Tokyo", "100-0001"), ("Osaka", "Osaka", "530-0001"), ("Kyoto", "Kyoto", "600-8216")),
+           (("Tokyo", "Tokyo", "100-0001"), ("Osaka", "Osaka", "530-0001"),
+            ("Kyoto", "Kyoto", "600-8216")),
            ("Chiyoda 1-1", "Umeda 2-4", "Shijo-dori 3"), 1990, None),
 }
 COUNTRY_WEIGHTS = (("DE", 30), ("FR", 10), ("NL", 8), ("AT", 6), ("GB", 12), ("US", 26), ("JP", 8))
@@ -341,7 +348,9 @@ class ReceiptMaker:
         if country == "JP" and not name[0].isascii():
             name = name.split()[1] + " " + name.split()[0]
         buyer_id = rng.randint(100000000, 999999999)
-        second = rng.choice(("Apt 4", "2nd floor", "c/o Workshop 3")) if rng.random() < 0.3 else None
+        second = None
+        if rng.random() < 0.3:
+            second = rng.choice(("Apt 4", "2nd floor", "c/o Workshop 3"))
         address = {"name": name, "first_line": "%s %d" % (rng.choice(streets), rng.randint(1, 120)),
                    "second_line": second, "city": city, "state": state, "zip": zipcode,
                    "country_iso": country}
@@ -371,7 +380,8 @@ class ReceiptMaker:
             "listing_image_id": listing_id * 10 + 1, "receipt_id": r["receipt_id"],
             "is_digital": False, "file_data": "", "listing_id": listing_id,
             "transaction_type": "listing",
-            "product_id": listing_id * 100 + sum(v[1] % 10 * 10 ** i for i, (_, v) in enumerate(combo)),
+            "product_id": listing_id * 100 + sum(value[1] % 10 * 10 ** i
+                                                 for i, (_, value) in enumerate(combo)),
             "sku": variant_sku(sku, combo) if sku and combo else sku,
             "price": money(convert(int(round(unit)), currency), currency),
             "shipping_cost": money(convert(shipping, currency), currency),
@@ -473,7 +483,9 @@ def add_refund(r, amount, reason, when):
 
 def delivered(r, now):
     """Whether the parcel counts as delivered (shipped DELIVERED_AFTER ago)."""
-    return bool(r["shipments"]) and now - r["shipments"][0]["shipment_notification_timestamp"] >= DELIVERED_AFTER
+    if not r["shipments"]:
+        return False
+    return now - r["shipments"][0]["shipment_notification_timestamp"] >= DELIVERED_AFTER
 
 
 def b64url_sha256(text):
@@ -549,7 +561,7 @@ def bool_param(query, name):
 
 
 def receipt_filter(query):
-    """getShopReceipts' query as (predicate, sort key, descending, limit, offset)."""
+    """getShopReceipts' query as (predicate or None, sort key, descending, limit, offset)."""
     bounds = [(name, int_param(query, name, low=MIN_EPOCH)) for name in
               ("min_created", "max_created", "min_last_modified", "max_last_modified")]
     limit = int_param(query, "limit", 25, 1, 100)
@@ -567,6 +579,8 @@ def receipt_filter(query):
              "min_last_modified": "update_timestamp", "max_last_modified": "update_timestamp"}
     limits = [(field[n], n.startswith("min"), v) for n, v in bounds if v is not None]
     wanted = {n: v for n, v in flags if v is not None}
+    if not limits and not wanted:
+        return None, SORT_KEYS[sort_on], SORT_ORDERS[sort_order], limit, offset
 
     def keep(r):
         for key, is_min, value in limits:
@@ -628,6 +642,7 @@ class FakeEtsy:
         self.limit_per_second, self.limit_per_day = limit_per_second, limit_per_day
         self.access_ttl = access_ttl
         self.refresh_ttl = 90 * 86400
+        self.code_ttl = CODE_TTL
         self.calls, self.shipments = [], []
         self.token_grants = {"authorization_code": 0, "refresh_token": 0, "refused": 0}
         self._lock = threading.RLock()
@@ -648,8 +663,9 @@ class FakeEtsy:
         self._server.daemon_threads = True
         self._server.fake = self
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="fake-etsy", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, name="fake-etsy",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -854,13 +870,13 @@ class FakeEtsy:
         if fault and fault.kind == "slow":
             time.sleep(float(fault.opts.get("delay", 2.0)))
         elif fault and fault.kind != "truncated":
-            return self._fault_answer(fault)
+            return self._fault_answer(fault, path)
         answer = self._route(method, path, query, headers, body)
         if fault and fault.kind == "truncated" and answer.status == 200:
             answer.body = self._truncate(answer.body)
         return answer
 
-    def _fault_answer(self, fault):
+    def _fault_answer(self, fault, path):
         kind = fault.kind
         if kind == "429":
             after = fault.opts.get("retry_after")
@@ -873,7 +889,9 @@ class FakeEtsy:
                           content_type="text/html")
         if kind == "malformed":
             return Answer(200, b'{"count": 3, "results": [{"receipt_id": 31000')
-        return error(400, "invalid_grant", "refresh_token is revoked")    # "revoked"
+        if path.startswith("/v3/application/"):     # "revoked" on an API call
+            return error(401, "invalid_token", "access token is revoked")
+        return error(400, "invalid_grant", "refresh_token is revoked")
 
     def _truncate(self, body):
         obj = json.loads(body)
@@ -943,11 +961,14 @@ class FakeEtsy:
                 return getattr(self, name)(query, body, *args)
             except BadRequest as e:
                 return error(400, str(e))
-        return error(405 if wrong_method else 404, "Not found" if not wrong_method else "Method not allowed")
+        if wrong_method:
+            return error(405, "Method not allowed")
+        return error(404, "Not found")
 
     def _check_bearer(self, value, scope):
         if not value or not value.startswith("Bearer "):
-            return error(401, "invalid_token", "Authorization header with a Bearer token is required")
+            return error(401, "invalid_token",
+                         "Authorization header with a Bearer token is required")
         with self._lock:
             token = self._tokens.get(value[len("Bearer "):].strip())
             if token is None or token.kind != "access":
@@ -981,7 +1002,7 @@ class FakeEtsy:
             code = secrets.token_urlsafe(32)
             self._codes[code] = {"challenge": q["code_challenge"], "client_id": q["client_id"],
                                  "redirect_uri": redirect_uri, "scopes": q["scope"].split(),
-                                 "expires": time.time() + CODE_TTL}
+                                 "expires": time.time() + self.code_ttl}
         return redirect(with_query(redirect_uri, {"code": code, "state": state}))
 
     def _connect_problem(self, q):
@@ -1006,7 +1027,8 @@ class FakeEtsy:
     def _token(self, headers, body):
         ctype = (headers.get("content-type") or "").split(";")[0].strip().lower()
         if ctype != "application/x-www-form-urlencoded":
-            return self._refuse_grant("invalid_request", "Content-Type must be application/x-www-form-urlencoded")
+            return self._refuse_grant("invalid_request",
+                                      "Content-Type must be application/x-www-form-urlencoded")
         form = flat_query(body.decode("utf-8", "replace"))
         grant = form.get("grant_type")
         if form.get("client_id") != self.keystring:
@@ -1017,7 +1039,8 @@ class FakeEtsy:
                 return self._code_grant(form)
             if grant == "refresh_token":
                 return self._refresh_grant(form)
-        return self._refuse_grant("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+        return self._refuse_grant("unsupported_grant_type",
+                                  "grant_type must be authorization_code or refresh_token")
 
     def _refuse_grant(self, code, why, status=400):
         with self._lock:
@@ -1026,16 +1049,19 @@ class FakeEtsy:
 
     def _code_grant(self, form):
         code = self._codes.get(form.get("code") or "")
-        if code is None or code["expires"] < time.time():
+        if code is None or code["expires"] <= time.time():
             self._codes.pop(form.get("code") or "", None)
             return self._refuse_grant("invalid_grant", "code is invalid, expired or already used")
         verifier = form.get("code_verifier") or ""
         if not VERIFIER.match(verifier):
-            return self._refuse_grant("invalid_request", "code_verifier must be 43-128 characters of [A-Za-z0-9-._~]")
+            return self._refuse_grant("invalid_request",
+                                      "code_verifier must be 43-128 characters of [A-Za-z0-9-._~]")
         if b64url_sha256(verifier) != code["challenge"]:
-            return self._refuse_grant("invalid_grant", "code_verifier does not match the code_challenge")
+            return self._refuse_grant("invalid_grant",
+                                      "code_verifier does not match the code_challenge")
         if form.get("redirect_uri") != code["redirect_uri"]:
-            return self._refuse_grant("invalid_grant", "redirect_uri does not match the authorization request")
+            return self._refuse_grant("invalid_grant",
+                                      "redirect_uri does not match the authorization request")
         del self._codes[form["code"]]
         self.token_grants["authorization_code"] += 1
         return reply(200, self._grant(code["scopes"]))
@@ -1073,7 +1099,9 @@ class FakeEtsy:
         if missing:
             return missing
         with self._lock:
-            rows = [r for r in self._receipts.values() if keep(r)]
+            rows = list(self._receipts.values())
+            if keep:
+                rows = [r for r in rows if keep(r)]
             rows.sort(key=lambda r: (r[key], r["receipt_id"]), reverse=descending)
             page = [self._serialised(r) for r in rows[offset:offset + limit]]
             count = len(rows)
@@ -1183,9 +1211,11 @@ class FakeEtsy:
             self.fault(data["path"], data["kind"], data.get("count", 1), **opts)
             return {"ok": True}
         simple = {"revoke": self.revoke_tokens, "expire": self.expire_access_tokens,
-                  "deny": self.deny_next_authorization, "faults": self.clear_faults}
-        if head in simple and (not rest or rest == ["clear"]):
-            simple[head]()
+                  "deny": self.deny_next_authorization, "faults/clear": self.clear_faults,
+                  "reset-day": self.reset_daily_count}
+        action = simple.get("/".join(parts))
+        if action:
+            action()
             return {"ok": True}
         if head == "tokens" and not rest:
             return self.issue_tokens(data.get("scopes"))
@@ -1200,7 +1230,8 @@ class FakeEtsy:
 
     def _control_receipt(self, rest, data):
         if not rest:
-            return {"receipt_ids": self.add_receipts(int(data.get("n", 1)), data.get("status", "paid"))}
+            ids = self.add_receipts(int(data.get("n", 1)), data.get("status", "paid"))
+            return {"receipt_ids": ids}
         receipt_id = int(rest[0])
         if len(rest) == 1:
             return self.update_receipt(receipt_id, **data)
@@ -1210,7 +1241,8 @@ class FakeEtsy:
         if action == "cancel":
             return self.cancel(receipt_id)
         if action == "refund":
-            return self.refund(receipt_id, int(data["amount"]), data.get("reason", "Refunded by the seller"))
+            return self.refund(receipt_id, int(data["amount"]),
+                               data.get("reason", "Refunded by the seller"))
         if action == "address":
             return self.set_address(receipt_id, **data)
         return None
@@ -1223,7 +1255,8 @@ ROUTES = [(verb, re.compile(pattern), name, scope) for verb, pattern, name, scop
     ("GET", r"/v3/application/shops/([^/]+)/receipts/([^/]+)", "_receipt_one", "transactions_r"),
     ("GET", r"/v3/application/shops/([^/]+)/receipts/([^/]+)/transactions", "_receipt_transactions",
      "transactions_r"),
-    ("POST", r"/v3/application/shops/([^/]+)/receipts/([^/]+)/tracking", "_tracking", "transactions_w"),
+    ("POST", r"/v3/application/shops/([^/]+)/receipts/([^/]+)/tracking", "_tracking",
+     "transactions_w"),
     ("GET", r"/v3/application/listings/batch", "_listing_batch", None),
     ("GET", r"/v3/application/listings/([^/]+)", "_listing_one", None),
 )]
@@ -1259,7 +1292,8 @@ class _Handler(BaseHTTPRequestHandler):
 # ---- standalone --------------------------------------------------------------------
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="A fake Etsy Open API v3 for the demo and by-hand tests.")
+    p = argparse.ArgumentParser(
+        description="A fake Etsy Open API v3 for the demo and by-hand tests.")
     p.add_argument("--listen", default="127.0.0.1:8765", help="host:port (default %(default)s)")
     p.add_argument("--receipts", type=int, default=40)
     p.add_argument("--seed", type=int, default=7)
@@ -1278,8 +1312,8 @@ def main(argv=None):
                     limit_per_second=args.limit_per_second, limit_per_day=args.limit_per_day,
                     access_ttl=args.access_ttl, verbose=args.verbose)
     fake.start()
-    print("fake etsy on %s (shop %d, user %d, %d receipts)" % (fake.url, SHOP_ID, USER_ID, args.receipts),
-          flush=True)
+    print("fake etsy on %s (shop %d, user %d, %d receipts)"
+          % (fake.url, SHOP_ID, USER_ID, args.receipts), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
