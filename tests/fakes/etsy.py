@@ -50,6 +50,12 @@ transactions' price x quantity; subtotal = total_price - discount_amt; total_shi
 + total_tax_cost + total_vat_cost + gift_wrap_price (gift wrap is always 0 here).
 Amounts are in the buyer's currency (EUR, USD, GBP with divisor 100; JPY with divisor 1).
 
+FakeEtsy(receipts=250, seed=1, keystring="k", shared_secret="s", host="127.0.0.1",
+port=0, now=None, limit_per_second=10, limit_per_day=10000, access_ttl=3600,
+verbose=False): `now` is the epoch the generated receipts end at (default: the current
+time; pass one to compare two fakes made from the same seed). start() -> self, stop(),
+url, api_key ("keystring:shared_secret"), state() -> the /_fake/state dict.
+
 Python control (all thread-safe; each change bumps the receipt's update timestamps):
 
     add_receipts(n=1, status="paid") -> [receipt_id]   new receipts created now
