@@ -197,6 +197,21 @@ crypto_token(struct arena *a, size_t n)
 	return b64url_encode(a, raw, n);
 }
 
+char *
+pkce_verifier(struct arena *a)
+{
+	return crypto_token(a, PKCE_VERIFIER_BYTES);
+}
+
+char *
+pkce_challenge(struct arena *a, const char *verifier)
+{
+	unsigned char	md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)verifier, strlen(verifier), md);
+	return b64url_encode(a, md, sizeof(md));
+}
+
 void
 sha256_hex(const void *p, size_t n, char out[65])
 {

@@ -42,6 +42,16 @@ char	*b64url_encode(struct arena *, const void *, size_t);
 unsigned char *b64url_decode(struct arena *, const char *, size_t,
 	    size_t *outlen);
 
+/*
+ * OAuth PKCE (RFC 7636, method S256).  pkce_verifier: a new code verifier,
+ * 64 characters of base64url (48 random bytes), in the arena.
+ * pkce_challenge: base64url(SHA-256(verifier)) without padding (43
+ * characters), in the arena.
+ */
+#define PKCE_VERIFIER_BYTES	48
+char	*pkce_verifier(struct arena *);
+char	*pkce_challenge(struct arena *, const char *verifier);
+
 /* Lowercase hex of SHA-256 (65 bytes with the NUL). */
 void	 sha256_hex(const void *, size_t, char out[65]);
 void	 hmac_sha256(const void *key, size_t keylen, const void *,
