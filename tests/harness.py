@@ -276,6 +276,11 @@ class Printyard:
         self._wait_healthy(timeout)
         return self
 
+    def restart_jobs(self):
+        """A new jobs worker in the place of one a test killed."""
+        self.jobs = Service("jobs", [str(self.bin), "--config", str(self.config), "jobs"],
+                            self.env, self.log_dir / "jobs.log")
+
     def _wait_healthy(self, timeout, settle=15):
         """Until GET /api/v1/health answers 200, and then (for up to `settle`
         seconds more) until every check in it says ok: the jobs worker's first

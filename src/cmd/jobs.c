@@ -25,6 +25,7 @@
 #include "domain/jobs.h"
 #include "http/req.h"
 #include "integrations/live.h"
+#include "res/etsy.h"
 #include "res/quotes.h"
 
 static volatile sig_atomic_t	stop;
@@ -176,7 +177,9 @@ jobs_run(struct cmd_ctx *c, int argc, char **argv)
 	db_register(jobs_stmts, sizeof(jobs_stmts) / sizeof(jobs_stmts[0]));
 	/* resources' own background work runs their code as a request */
 	req_register();
-	jobs_add("quote_slice", quotes_slice_job);
+	jobs_add("quote_slice", quotes_slice_job, 0);
+	jobs_add("etsy_sync", etsy_sync_job, ETSY_TICK_S);
+	jobs_add("etsy_ship", etsy_ship_job, 0);
 	db = db_new(c->cfg.database_url);
 	if (db_connect(db, &e) != 0 && e.code != ERR_UNAVAILABLE)
 		return cmd_fail("%s", e.message);

@@ -75,6 +75,10 @@ static const struct key keys[] = {
 	{ "cura_engine", S(cura_engine), "CuraEngine", 0, 0, 0,
 	    "CuraEngine that slices quoted parts after the instant estimate "
 	    "(empty: quotes keep the estimate)" },
+	{ "etsy_api_url", S(etsy_api_url), "https://api.etsy.com", 0, 0, 0,
+	    "Etsy Open API v3 base (the /v3/... paths follow it)" },
+	{ "etsy_auth_url", S(etsy_auth_url), "https://www.etsy.com", 0, 0, 0,
+	    "where an owner is sent to grant Printyard access (/oauth/connect)" },
 	{ "body_max", L(body_max), "1048576", 1024, 1073741824, 0,
 	    "largest JSON or form body in bytes" },
 	{ "upload_max", L(upload_max), "104857600", 1024, 1073741824, 0,

@@ -29,6 +29,8 @@ struct config {
 	const char	*log_level_name;
 	const char	*cura_definitions;	/* quote calibration */
 	const char	*cura_engine;		/* quote slicing; "" off */
+	const char	*etsy_api_url;		/* Etsy's API (tests: a fake) */
+	const char	*etsy_auth_url;		/* where owners grant access */
 	enum log_level	 log_level;
 	long		 workers;
 	long		 max_requests;

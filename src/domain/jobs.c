@@ -157,17 +157,19 @@ static const struct {
 static struct {
 	const char	*kind;
 	jobs_run_fn	 run;
+	int		 every;
 } added[JOBS_ADDED_MAX];
 static size_t	nadded;
 
 void
-jobs_add(const char *kind, jobs_run_fn run)
+jobs_add(const char *kind, jobs_run_fn run, int every)
 {
 	if (nadded == JOBS_ADDED_MAX) {
 		fputs("printyard: too many added job kinds\n", stderr);
 		abort();
 	}
 	added[nadded].kind = kind;
+	added[nadded].every = every;
 	added[nadded++].run = run;
 }
 
@@ -199,12 +201,14 @@ jobs_schedule_recurring(struct db *db, struct arena *a, struct err *e)
 {
 	const char	*p[2];
 	size_t		 i;
+	int		 every;
 
-	for (i = 0; i < NKINDS; i++) {
-		if (kinds[i].every == 0)
+	for (i = 0; i < NKINDS + nadded; i++) {
+		p[0] = i < NKINDS ? kinds[i].kind : added[i - NKINDS].kind;
+		every = i < NKINDS ? kinds[i].every : added[i - NKINDS].every;
+		if (every == 0)
 			continue;
-		p[0] = kinds[i].kind;
-		p[1] = arena_printf(a, "%d", kinds[i].every);
+		p[1] = arena_printf(a, "%d", every);
 		if (db_exec(db, a, &jobkind_stmts[ST_RECURRING], p, NULL,
 		    e) != 0)
 			return e->code;

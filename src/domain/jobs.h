@@ -31,10 +31,11 @@ typedef int	(*jobs_run_fn)(struct job *, json_t **result, struct err *);
 /*
  * Adds a kind whose handler lives above the domain (a resource's own
  * background work, such as slicing a quoted part); the worker adds them
- * at start.  At most JOBS_ADDED_MAX.
+ * at start.  every (seconds; 0: not recurring) queues it as the built-in
+ * recurring kinds are.  At most JOBS_ADDED_MAX.
  */
 #define JOBS_ADDED_MAX	8
-void	jobs_add(const char *kind, jobs_run_fn);
+void	jobs_add(const char *kind, jobs_run_fn, int every);
 /* Runs the handler for job->kind; unknown kinds are an error. */
 int	jobs_dispatch(struct job *, json_t **result, struct err *);
 /* Registers the statements the handlers use. */

@@ -1025,13 +1025,20 @@ orders_make(struct req *r, json_t *in, long long *id)
 }
 
 int
-orders_confirm(struct req *r, long long id)
+orders_move(struct req *r, long long id, const char *to)
 {
 	json_t	*before, *out;
 
-	if (orders_status_set(r, id, "confirmed", NULL, NULL, &before) != 0)
+	if (orders_status_set(r, id, to, NULL, NULL, &before) != 0)
 		return r->err.code;
-	return orders_record(r, id, "status_confirmed", before, &out);
+	return orders_record(r, id, arena_printf(r->arena, "status_%s", to),
+	    before, &out);
+}
+
+int
+orders_confirm(struct req *r, long long id)
+{
+	return orders_move(r, id, "confirmed");
 }
 
 static int

@@ -22,6 +22,11 @@ int	orders_make(struct req *, json_t *in, long long *id);
  * reservations and print jobs follow (domain/production.c); audited.
  */
 int	orders_confirm(struct req *, long long id);
+/*
+ * Moves order id to status `to` as PATCH .../status does (cancelled
+ * releases what production has not used); audited.
+ */
+int	orders_move(struct req *, long long id, const char *to);
 
 /*
  * Fills r->out with the view of the order page (templates/orders/show)

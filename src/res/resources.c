@@ -32,6 +32,9 @@ extern const struct resource	settings_resource;
 /* quotes */
 extern const struct resource	quotes_resource;
 extern const struct resource	quote_settings_resource;
+/* etsy */
+extern const struct resource	etsy_resource;
+extern const struct resource	etsy_sync_resource;
 /* printers */
 extern const struct resource	farm_resource;
 extern const struct resource	printer_commands_resource;
@@ -68,6 +71,9 @@ const struct resource *const resources[] = {
 	/* quotes */
 	&quotes_resource,
 	&quote_settings_resource,
+	/* etsy */
+	&etsy_resource,
+	&etsy_sync_resource,
 	/* printers */
 	&farm_resource,
 	&printer_commands_resource,
