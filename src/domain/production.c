@@ -38,8 +38,9 @@
 	"s.color_name, 'est_grams', s.est_grams, 'spool_id', s.spool_id, " \
 	"'spool_code', sp.code, 'used_grams', s.used_grams) ORDER BY " \
 	"s.slot), '[]') FROM print_job_slots s LEFT JOIN spools sp ON sp.id " \
-	"= s.spool_id WHERE s.job_id = j.id) AS slots, j.created_at, " \
-	"j.updated_at"
+	"= s.spool_id WHERE s.job_id = j.id) AS slots, (SELECT " \
+	"l.personalisation FROM sales_order_lines l WHERE l.id = " \
+	"po.line_id) AS personalisation, j.created_at, j.updated_at"
 #define JOB_FROM \
 	"FROM print_jobs j JOIN production_orders po ON po.id = " \
 	"j.production_order_id JOIN sales_orders so ON so.id = " \

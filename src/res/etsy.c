@@ -154,6 +154,16 @@ static const struct stmt etsy_stmts[] = {
 	{ "etsy_products",
 	  "SELECT id, sku, name FROM products WHERE active ORDER BY sku "
 	  "LIMIT 2000", 0 },
+	{ "etsy_of_order",
+	  "SELECT r.receipt_id, o.fees_cents, r.push_state, r.push_error, "
+	  "r.attention, r.etsy_tracking FROM etsy_receipts r JOIN "
+	  "sales_orders o ON o.id = r.order_id WHERE r.order_id = "
+	  "$1::bigint", 1 },
+	{ "etsy_dashboard",
+	  "SELECT status = 'revoked' AS etsy_reconnect, (SELECT nullif("
+	  "count(*), 0) FROM etsy_lines WHERE product_id IS NULL) AS "
+	  "etsy_waiting, (SELECT nullif(count(*), 0) FROM etsy_receipts WHERE "
+	  "attention IS NOT NULL) AS etsy_attention FROM etsy_account", 0 },
 	{ "etsy_order_ready",
 	  "SELECT so.id FROM sales_orders so WHERE so.id = $1::bigint AND "
 	  "so.status = 'draft' AND NOT EXISTS (SELECT 1 FROM etsy_lines l "
@@ -165,8 +175,8 @@ static const struct stmt etsy_stmts[] = {
 enum { ST_STATUS, ST_RECENT, ST_SETTINGS_LOCK, ST_SETTINGS_PUT,
     ST_OAUTH_START, ST_CONNECTED, ST_OAUTH_CLEAR, ST_DISCONNECT,
     ST_SYNC_NOW, ST_SYNC_RUNNING, ST_SYNC_ADD, ST_SYNC_GET, ST_WAITING,
-    ST_PRODUCT, ST_RULE_PUT, ST_MAP_WAITING, ST_PRODUCTS, ST_ORDER_READY,
-    ST_COUNT };
+    ST_PRODUCT, ST_RULE_PUT, ST_MAP_WAITING, ST_PRODUCTS, ST_OF_ORDER,
+    ST_DASHBOARD, ST_ORDER_READY, ST_COUNT };
 _Static_assert(sizeof(etsy_stmts) / sizeof(etsy_stmts[0]) == ST_COUNT,
     "etsy_stmts and its names differ");
 
@@ -669,6 +679,36 @@ etsy_mapping_create(struct req *r)
 }
 
 /* ---- pages ---- */
+
+int
+etsy_dashboard(struct req *r, json_t *view)
+{
+	json_t	*row;
+
+	if (db_one(r->db, r->arena, &etsy_stmts[ST_DASHBOARD], NULL, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (row != NULL)
+		json_object_update(view, row);
+	return 0;
+}
+
+int
+etsy_order_view(struct req *r, long long order_id, json_t **row)
+{
+	const char	*id = ll(r, order_id), *st;
+
+	if (db_one(r->db, r->arena, &etsy_stmts[ST_OF_ORDER], &id, row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (*row == NULL)
+		return 0;
+	st = json_row_str(*row, "push_state");
+	if (strcmp(st, "none") != 0)
+		json_object_set_new(*row, "push_label", json_string(req_t(r,
+		    arena_printf(r->arena, "etsy_push_%s", st))));
+	return 0;
+}
 
 /* The settings page: status, the form, recent syncs. */
 static int

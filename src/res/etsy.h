@@ -57,11 +57,22 @@ int	etsy_store_tokens(struct req *, struct etsy_conn *,
  */
 int	etsy_conn_token(struct req *, struct etsy_conn *);
 
+/*
+ * What the order page shows of an Etsy order: receipt_id, fees_cents,
+ * push_state with push_label and push_error, attention; *row is NULL for
+ * an order that came from no receipt.
+ */
+int	etsy_order_view(struct req *, long long order_id, json_t **row);
+
+/*
+ * Adds to the dashboard's view what needs a person: etsy_reconnect (Etsy
+ * revoked the access), etsy_waiting (lines without a product) and
+ * etsy_attention (receipts to look at).
+ */
+int	etsy_dashboard(struct req *, json_t *view);
+
 /* The jobs worker's handlers. */
 int	etsy_sync_job(struct job *, json_t **result, struct err *);
 int	etsy_ship_job(struct job *, json_t **result, struct err *);
-
-/* The statements of both files. */
-void	etsy_register(void);
 
 #endif

@@ -30,6 +30,7 @@
 #include "domain/production.h"
 #include "domain/stock.h"
 #include "http/req.h"
+#include "res/etsy.h"
 #include "res/orders.h"
 #include "res/record.h"
 
@@ -85,7 +86,7 @@
 #define LINE_COLS \
 	"l.id, l.position, l.product_id, l.sku, l.description, l.quantity, " \
 	"l.unit_price_cents, l.vat_rate, l.vat_bp, l.discount_bp, " \
-	"l.amount_cents"
+	"l.amount_cents, l.personalisation"
 #define ORDER_HEADER \
 	"customer_id, source, external_id, currency, order_date, due_date, " \
 	"ship_name, ship_street, ship_postal_code, ship_city, ship_country, " \
@@ -1524,6 +1525,15 @@ orders_page_view(struct req *r, long long id, long long job_id)
 	    json_array_size(json_object_get(o, "requirements")) > 0));
 	json_object_set(v, "costs", orders_page_costs(r, json_object_get(o,
 	    "costs"), cur));
+	if (strcmp(json_row_str(o, "source"), "etsy") == 0) {
+		if (etsy_order_view(r, id, &row) != 0)
+			return r->err.code;
+		if (row != NULL) {
+			json_object_set_new(row, "fees", json_string(
+			    orders_page_money(r, row, "fees_cents", cur)));
+			json_object_set(v, "etsy", row);
+		}
+	}
 	if (orders_is_draft(o))
 		return orders_page_products(r, v);
 	return 0;

@@ -5,6 +5,7 @@
  * appear there.
  */
 #include "http/req.h"
+#include "res/etsy.h"
 #include "res/farm.h"
 #include "res/spools.h"
 
@@ -24,6 +25,8 @@ pages_dashboard(struct req *r)
 		return r->err.code;
 	r->out = json_pack("{s:O, s:b}", "low", low, "has_low",
 	    json_array_size(low) > 0);
+	if (etsy_dashboard(r, r->out) != 0)
+		return r->err.code;
 	return farm_cards_for_page(r, r->out);
 }
 

@@ -30,7 +30,8 @@
 	"(SELECT count(*) FROM print_jobs j WHERE j.production_order_id = " \
 	"po.id AND j.status <> 'cancelled') AS jobs, (SELECT count(*) FROM " \
 	"print_jobs j WHERE j.production_order_id = po.id AND j.status = " \
-	"'completed') AS jobs_completed"
+	"'completed') AS jobs_completed, (SELECT l.personalisation FROM " \
+	"sales_order_lines l WHERE l.id = po.line_id) AS personalisation"
 #define PO_FROM \
 	"FROM production_orders po JOIN sales_orders so ON so.id = " \
 	"po.sales_order_id JOIN products p ON p.id = po.product_id "

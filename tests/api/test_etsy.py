@@ -255,7 +255,8 @@ def test_a_sync_again_writes_nothing_twice(api, h, shop):
                      "o.id = l.order_id WHERE o.source = 'etsy'")[0][0] == lines
 
 
-def test_sku_lines_confirm_their_orders_and_personalisation_reaches_production(shop):
+def test_sku_lines_confirm_their_orders_and_personalisation_reaches_production(api, h, browser,
+                                                                             shop):
     # orders whose lines all have a product by SKU are confirmed, with production
     rows = shop.psql(
         "SELECT o.status::text, bool_and(l.product_id IS NOT NULL) FROM sales_orders o "
@@ -271,7 +272,17 @@ def test_sku_lines_confirm_their_orders_and_personalisation_reaches_production(s
                   "production_orders po ON po.line_id = sl.id WHERE l.listing_id = %s",
                   (KEYCHAIN,))
     assert p and all(a and a == b for a, b, _ in p)
-    assert any(po is not None for *_, po in p)
+    text, _, po = next(x for x in p if x[2] is not None)
+    assert api.get(f"/api/v1/production-orders/{po}", headers=h).json()["personalisation"] == text
+    job = shop.psql("SELECT id FROM print_jobs WHERE production_order_id = %s LIMIT 1", (po,))
+    assert api.get(f"/api/v1/print-jobs/{job[0][0]}", headers=h).json()["personalisation"] == text
+    # the order page shows the Etsy receipt, the estimated fees and the text
+    oid, rid = shop.psql("SELECT sales_order_id, (SELECT external_id FROM sales_orders WHERE "
+                         "id = sales_order_id) FROM production_orders WHERE id = %s", (po,))[0]
+    page = browser.get(f"/orders/{oid}").text
+    assert 'data-testid="order-etsy-badge"' in page and rid in page
+    assert 'data-testid="order-etsy-fees"' in page
+    assert 'data-testid="line-personalisation"' in page
 
 
 def test_mapping_a_listing_in_the_inbox_confirms_the_waiting_orders(api, h, browser, shop,
@@ -279,6 +290,7 @@ def test_mapping_a_listing_in_the_inbox_confirms_the_waiting_orders(api, h, brow
     waiting = api.get("/api/v1/etsy/lines", headers=h).json()["waiting"]
     clips = [w for w in waiting if w["listing_id"] == CLIPS]
     assert clips and clips[0]["lines"] > 0
+    assert 'data-testid="dashboard-etsy-waiting"' in browser.get("/").text
     page = browser.get("/etsy/inbox").text
     assert f'data-listing="{CLIPS}"' in page
     r = browser.post("/etsy/inbox", data={
@@ -322,7 +334,7 @@ def test_changes_on_etsy_reach_the_orders(api, h, shop, fake):
     assert row == (True, "dhl", "JJD0001")
 
 
-def test_an_order_shipped_here_is_pushed_to_etsy_once(api, h, shop, fake):
+def test_an_order_shipped_here_is_pushed_to_etsy_once(api, h, browser, shop, fake):
     oid, rid = shop.psql(
         "SELECT o.id, r.receipt_id FROM sales_orders o JOIN etsy_receipts r ON r.order_id = "
         "o.id WHERE o.status = 'confirmed' AND NOT r.is_shipped LIMIT 1")[0]
@@ -342,6 +354,8 @@ def test_an_order_shipped_here_is_pushed_to_etsy_once(api, h, shop, fake):
     assert sent[0]["tracking_code"] == f"00340434{T}" and sent[0]["carrier_name"] == "DHL"
     assert wait_for(lambda: shop.psql("SELECT push_state FROM etsy_receipts WHERE receipt_id "
                                       "= %s", (rid,))[0][0] == "pushed")
+    page = browser.get(f"/orders/{oid}").text
+    assert 'data-testid="order-etsy-push" data-state="pushed"' in page
     # the next sync sees it shipped and nothing is pushed again
     s = sync_now(api, h, shop)
     assert s["status"] == "done"
@@ -428,6 +442,7 @@ def test_a_revoked_token_says_reconnect_and_disconnect_forgets_the_tokens(api, h
     assert st["status"] == "revoked" and st["reconnect"] is True
     assert "reconnect" in st["last_error"]
     assert 'data-testid="etsy-reconnect"' in browser.get("/settings/etsy").text
+    assert 'data-testid="dashboard-etsy-reconnect"' in browser.get("/").text
     r = api.post("/api/v1/etsy/sync", headers=h)
     assert r.status_code == 409
     r = api.delete("/api/v1/etsy/connection", headers=h)

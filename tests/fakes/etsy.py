@@ -5,7 +5,7 @@ seed, a catalogue of eight listings, the OAuth 2.0 authorization-code flow with
 PKCE, rotating refresh tokens, the x-api-key check, rate limits with their headers
 and faults on demand. Field names and shapes follow Etsy's OpenAPI 3.0.0 document
 (ShopReceipt, ShopReceiptTransaction, ShopReceiptShipment, ShopRefund, Money,
-ShopListing, ErrorSchema); see docs/protocols.md section 6 for the facts it copies.
+ShopListing, ErrorSchema); docs/etsy.md tells how Printyard uses them.
 Standard library only, so Debian's /usr/bin/python3 runs it.
 
 In tests (tests/ is on sys.path in tests/api):
