@@ -79,6 +79,8 @@ static const struct key keys[] = {
 	    "Etsy Open API v3 base (the /v3/... paths follow it)" },
 	{ "etsy_auth_url", S(etsy_auth_url), "https://www.etsy.com", 0, 0, 0,
 	    "where an owner is sent to grant Printyard access (/oauth/connect)" },
+	{ "etsy_timeout_s", L(etsy_timeout_s), "20", 1, 600, 0,
+	    "seconds one request to Etsy may take before it is tried again" },
 	{ "body_max", L(body_max), "1048576", 1024, 1073741824, 0,
 	    "largest JSON or form body in bytes" },
 	{ "upload_max", L(upload_max), "104857600", 1024, 1073741824, 0,

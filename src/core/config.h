@@ -43,6 +43,7 @@ struct config {
 	long		 jobs_poll_ms;
 	long		 jobs_concurrency;
 	long		 session_days;
+	long		 etsy_timeout_s;	/* one request to Etsy */
 	/* e-mail (integrations/mail.h); an empty smtp_url: mail is off */
 	const char	*smtp_url;
 	const char	*smtp_from;

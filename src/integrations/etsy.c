@@ -56,6 +56,7 @@ etsy_client_open(struct etsy_client *c, struct arena *a, const char *api_url,
 	c->api_url = arena_strdup(a, api_url);
 	c->api_key = arena_printf(a, "%s:%s", keystring, shared_secret);
 	c->sleep_cap_ms = 120000;
+	c->timeout_ms = 20000;
 	etsy_rate_init(&c->rate);
 	return 0;
 }
@@ -130,7 +131,7 @@ etsy_try(struct etsy_client *c, struct arena *a, const char *method,
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, etsy_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, call);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)ETSY_CONNECT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ETSY_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,

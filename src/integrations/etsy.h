@@ -25,7 +25,6 @@ struct arena;
 struct err;
 
 #define ETSY_ATTEMPTS		6	/* tries of one request */
-#define ETSY_TIMEOUT_MS		20000	/* one try, connection included */
 #define ETSY_CONNECT_MS		5000
 #define ETSY_SCOPES		"transactions_r transactions_w shops_r " \
 				"listings_r"
@@ -39,6 +38,7 @@ struct etsy_client {
 	long		 second;	/* the epoch second rate counts in */
 	int		 requests;	/* sent, retries included */
 	int		 retries;
+	long		 timeout_ms;	/* one try, connection included */
 	/* tests and the benchmark: no sleeping longer than this (ms) */
 	long		 sleep_cap_ms;
 };

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/arena.h"
@@ -252,6 +253,7 @@ etsy_conn_open(struct req *r, const struct secret *sec, int lock,
 	if (etsy_client_open(&c->client, r->arena, r->cfg->etsy_api_url,
 	    json_row_str(c->account, "keystring"), shared, &r->err) != 0)
 		return r->err.code;
+	c->client.timeout_ms = r->cfg->etsy_timeout_s * 1000;
 	c->open = 1;
 	return 0;
 }
@@ -474,6 +476,18 @@ sync_opt(struct arena *a, const char *s, size_t max)
 	return s == NULL || *s == '\0' ? NULL : sync_cut(a, s, max);
 }
 
+/*
+ * The buyer's text, or NULL: Etsy fills an optional personalisation the
+ * buyer left empty with a sentence of its own.
+ */
+static const char *
+sync_personal(struct arena *a, const char *s)
+{
+	if (s == NULL || strcasecmp(s, "Not requested on this item.") == 0)
+		return NULL;
+	return sync_opt(a, s, 1024);
+}
+
 /* The receipt's figures in minor units; -1 with err when inexact. */
 struct receipt_cents {
 	long long	grand, total, sub, shipping, tax, vat, discount, refunded;
@@ -587,7 +601,7 @@ sync_put(struct sync_run *s, const struct etsy_receipt *rc,
 		p[8] = ll(r, unit);
 		p[9] = arena_json_text(r->arena, vars);
 		p[10] = sync_cut(r->arena, key, 500);
-		p[11] = sync_opt(r->arena, t->personalisation, 1024);
+		p[11] = sync_personal(r->arena, t->personalisation);
 		if (db_exec(r->db, r->arena, &sync_stmts[ST_LINE_PUT], p, NULL,
 		    &r->err) != 0)
 			return r->err.code;
@@ -942,6 +956,12 @@ sync_pages(struct sync_run *s, long long since)
 	const char		*path;
 
 	for (;;) {
+		/* the last answer said so: asking more would only be refused */
+		if (s->c->client.rate.remaining_day == 0)
+			return err_set(&r->err, ERR_UNAVAILABLE, "Etsy's "
+			    "requests for today are used up (%ld a day); the "
+			    "sync goes on when Etsy allows more",
+			    s->c->client.rate.per_day);
 		path = arena_printf(r->arena, "/v3/application/shops/%lld/"
 		    "receipts?min_last_modified=%lld&limit=%d&offset=%lld&"
 		    "sort_on=updated&sort_order=asc", json_row_int(

@@ -1191,6 +1191,8 @@ orders_page(struct req *r)
 	json_array_foreach(rows, i, row) {
 		cur = json_row_str(row, "currency");
 		orders_page_label(r, row, "orders_status_");
+		json_object_set_new(row, "is_etsy", json_boolean(strcmp(
+		    json_row_str(row, "source"), "etsy") == 0));
 		json_object_set_new(row, "gross", json_string(
 		    orders_page_money(r, row, "gross_cents", cur)));
 		json_object_set_new(row, "order_date_text", json_string(

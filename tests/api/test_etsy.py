@@ -39,7 +39,7 @@ def fake():
 @pytest.fixture(scope="module")
 def shop(fake):
     p = Printyard(extra={"etsy_api_url": fake.url, "etsy_auth_url": fake.url,
-                         "jobs_poll_ms": 100})
+                         "etsy_timeout_s": 2, "jobs_poll_ms": 100})
     try:
         p.start()
         p.add_user("etsyowner", "owner", "etsy-owner-password")
@@ -364,17 +364,38 @@ def test_an_order_shipped_here_is_pushed_to_etsy_once(api, h, browser, shop, fak
 
 # ---- faults ----
 
-def test_429_500_and_slow_answers_are_waited_out(api, h, shop, fake):
+def test_429_500_slow_answers_and_timeouts_are_waited_out(api, h, shop, fake):
     fake.add_receipts(3)
     shop.psql("UPDATE etsy_account SET synced_until = synced_until - 3600")
     fake.fault("/receipts", "429", count=1, retry_after=1)
     fake.fault("/receipts", "429", count=1, retry_after=None)
     fake.fault("/receipts", "500", count=2)
-    fake.fault("/receipts", "slow", count=1, delay=2)
+    # longer than etsy_timeout_s: the request is given up and asked again
+    fake.fault("/receipts", "slow", count=1, delay=4)
+    fake.fault("/receipts", "slow", count=1, delay=1)
     s = sync_now(api, h, shop)
     assert s["status"] == "done", s
     assert s["new_orders"] == 3
-    assert s["requests"] >= 5
+    # six tries of the one page, each fault met once
+    assert s["requests"] >= 6 and fake.state()["faults_pending"] == 0
+
+
+def test_the_daily_limit_ends_a_sync_until_etsy_allows_more(api, h, shop, fake):
+    fake.add_receipts(2)
+    shop.psql("UPDATE etsy_account SET synced_until = synced_until - 40 * 86400")
+    # the first page's answer says no request is left today
+    fake.set_limits(per_day=fake.state()["requests_today"] + 1)
+    try:
+        s = sync_now(api, h, shop)
+    finally:
+        fake.set_limits(per_day=10000)
+    assert s["status"] == "failed" and s["pages"] == 1
+    assert any("today" in e["error"] for e in s["errors"])
+    st = api.get("/api/v1/etsy", headers=h).json()
+    assert st["remaining_today"] == 0 and "today" in st["last_error"]
+    # the watermark stayed: the next sync reads what was missed
+    s = sync_now(api, h, shop)
+    assert s["status"] == "done" and s["total_receipts"] > 100
 
 
 def test_a_malformed_receipt_is_skipped_with_its_id_and_the_rest_arrive(api, h, shop, fake):
@@ -387,6 +408,21 @@ def test_a_malformed_receipt_is_skipped_with_its_id_and_the_rest_arrive(api, h, 
     assert any("skipped" in e["error"] for e in s["errors"])
     arrived = [i for i in new if order_of(shop, i)]
     assert len(arrived) >= 4
+
+
+def test_a_page_that_is_not_json_is_skipped_and_read_again_next_time(api, h, shop, fake):
+    new = fake.add_receipts(2)
+    shop.psql("UPDATE etsy_account SET synced_until = synced_until - 3600")
+    until = shop.psql("SELECT synced_until FROM etsy_account")[0][0]
+    fake.fault("/receipts", "malformed", count=1)
+    s = sync_now(api, h, shop)
+    assert s["status"] == "failed"
+    assert any("could not be read" in e["error"] for e in s["errors"])
+    assert shop.psql("SELECT synced_until FROM etsy_account")[0][0] == until
+    assert not any(order_of(shop, i) for i in new)
+    s = sync_now(api, h, shop)
+    assert s["status"] == "done"
+    assert all(order_of(shop, i) for i in new)
 
 
 def test_an_expired_access_token_is_refreshed_and_the_new_refresh_token_kept(api, h, shop,
