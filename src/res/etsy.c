@@ -459,8 +459,8 @@ etsy_finish(struct req *r)
 	    &etsy_stmts[ST_CONNECTED], p, NULL, &r->err) != 0 ||
 	    db_exec(r->db, r->arena, &etsy_stmts[ST_SYNC_NOW], NULL, NULL,
 	    &r->err) != 0 || req_audit(r, "connected", "etsy", "account",
-	    NULL, json_pack("{s:I, s:I}", "user_id", (json_int_t)me.user_id,
-	    "shop_id", (json_int_t)me.shop_id)) != 0 || db_commit(r->db,
+	    NULL, arena_json(r->arena, json_pack("{s:I, s:I}", "user_id",
+	    (json_int_t)me.user_id, "shop_id", (json_int_t)me.shop_id))) != 0 || db_commit(r->db,
 	    &r->err) != 0)
 		goto fail;
 	etsy_conn_close(&c);
@@ -648,7 +648,7 @@ etsy_map(struct req *r, long long listing, const char *key,
 		json_array_append_new(done, json_integer(json_row_int(o,
 		    "order_id")));
 	}
-	*out = json_pack("{s:O?, s:o, s:o}", "rule", m, "orders", orders,
+	*out = json_pack("{s:O?, s:O, s:o}", "rule", m, "orders", orders,
 	    "confirmed", done);
 	arena_json(r->arena, *out);
 	return req_audit(r, "map", "etsy_listing", ll(r, listing), NULL,

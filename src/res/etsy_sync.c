@@ -291,8 +291,8 @@ etsy_mark_revoked(struct req *r, const char *why)
 	err_clear(&r->err);
 	if (db_begin(r->db, &r->err) == 0 && db_exec(r->db, r->arena,
 	    &sync_stmts[ST_REVOKED], &why, NULL, &r->err) == 0 &&
-	    req_audit(r, "revoked", "etsy", "account", NULL, json_pack(
-	    "{s:s}", "reason", why)) == 0 && db_commit(r->db, &r->err) == 0)
+	    req_audit(r, "revoked", "etsy", "account", NULL, arena_json(
+	    r->arena, json_pack("{s:s}", "reason", why))) == 0 && db_commit(r->db, &r->err) == 0)
 		log_kv(LOG_WARN, "etsy connection revoked", "reason", why,
 		    NULL);
 	else
@@ -826,10 +826,10 @@ sync_changes(struct sync_run *s, const struct etsy_receipt *rc,
 		return -1;
 	if (row != NULL)
 		return req_audit(r, "etsy_address", "order", addr[0], NULL,
-		    json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "ship_name",
-		    addr[1], "ship_street", addr[2], "ship_postal_code", addr[3],
-		    "ship_city", addr[4], "ship_country", addr[5])) == 0 ? 1 :
-		    -1;
+		    arena_json(r->arena, json_pack("{s:s?, s:s?, s:s?, s:s?, "
+		    "s:s?}", "ship_name", addr[1], "ship_street", addr[2],
+		    "ship_postal_code", addr[3], "ship_city", addr[4],
+		    "ship_country", addr[5]))) == 0 ? 1 : -1;
 	return 0;
 }
 
@@ -1116,8 +1116,9 @@ ship_record(struct req *r, const char *rid, const char *state,
 		return r->err.code;
 	if (db_exec(r->db, r->arena, &sync_stmts[ST_PUSHED], p, NULL,
 	    &r->err) != 0 || req_audit(r, arena_printf(r->arena, "shipment_%s",
-	    state), "etsy_receipt", rid, NULL, json_pack("{s:s?, s:s?, s:s?}",
-	    "carrier", carrier, "tracking", tracking, "error", error)) != 0 ||
+	    state), "etsy_receipt", rid, NULL, arena_json(r->arena, json_pack(
+	    "{s:s?, s:s?, s:s?}", "carrier", carrier, "tracking", tracking,
+	    "error", error))) != 0 ||
 	    db_commit(r->db, &r->err) != 0) {
 		db_rollback(r->db);
 		return r->err.code;
