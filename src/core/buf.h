@@ -34,6 +34,8 @@ void	 buf_reset(struct buf *);
 void	 buf_on_arena(struct buf *, struct arena *);
 
 /* Each returns 0 or ERR_TOO_LARGE. */
+/* Makes room for n more bytes and the NUL, adding none. */
+int	 buf_reserve(struct buf *, size_t n);
 int	 buf_add(struct buf *, const void *, size_t);
 int	 buf_addstr(struct buf *, const char *);
 int	 buf_addc(struct buf *, char);

@@ -1,11 +1,16 @@
 /*
  * fs.c -- small file-system helpers.
+ *
+ * Invariant: a file written by fs_write_atomic (on the caller's thread or
+ * on one of fs_write_start's) is either absent or whole and synced, with
+ * its name, once the call (or fs_write_wait) says 0.
  */
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +71,42 @@ fs_mkdirs(char *path)
 	return 0;
 }
 
-int
-fs_write_atomic(const char *path, const char *data, size_t len)
+/* Syncs the directory that holds path, so that a new name in it lasts. */
+static int
+fs_sync_dir(const char *path)
+{
+	char		 dir[4096];
+	const char	*slash = strrchr(path, '/');
+	size_t		 n;
+	int		 fd, rc, saved;
+
+	/* "name" is in ".", "/name" in "/" */
+	n = slash == NULL ? 0 : (size_t)(slash - path);
+	if (n >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (n == 0)
+		snprintf(dir, sizeof(dir), "%s", slash == NULL ? "." : "/");
+	else {
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * fs_write_atomic; with drop, the file's pages leave the page cache once
+ * they are on disk.
+ */
+static int
+fs_write_file(const char *path, const char *data, size_t len, int drop)
 {
 	char	 tmp[4096];
 	size_t	 done;
@@ -96,19 +135,67 @@ fs_write_atomic(const char *path, const char *data, size_t len)
 	}
 	if (fsync(fd) != 0)
 		goto fail;
+	if (drop)
+		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		saved = errno;
 		unlink(tmp);
 		errno = saved;
 		return -1;
 	}
-	return 0;
+	return fs_sync_dir(path);
 fail:
 	saved = errno;
 	close(fd);
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+int
+fs_write_atomic(const char *path, const char *data, size_t len)
+{
+	return fs_write_file(path, data, len, 0);
+}
+
+static void *
+fs_write_run(void *arg)
+{
+	struct fs_write	*w = arg;
+
+	w->rc = fs_write_file(w->path, w->data, w->len, 1);
+	w->err = w->rc != 0 ? errno : 0;
+	return NULL;
+}
+
+void
+fs_write_start(struct fs_write *w, const char *path, const char *data,
+    size_t len)
+{
+	sigset_t	all, was;
+
+	w->path = path;
+	w->data = data;
+	w->len = len;
+	w->rc = 0;
+	w->err = 0;
+	/* signals stay with the caller's thread, whose waits they cut short */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &was);
+	w->threaded = pthread_create(&w->thread, NULL, fs_write_run, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
+	if (!w->threaded)
+		fs_write_run(w);
+}
+
+int
+fs_write_wait(struct fs_write *w)
+{
+	if (w->threaded)
+		pthread_join(w->thread, NULL);
+	w->threaded = 0;
+	errno = w->err;
+	return w->rc;
 }
 
 char *

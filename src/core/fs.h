@@ -4,6 +4,7 @@
 #ifndef PY_FS_H
 #define PY_FS_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 struct arena;
@@ -24,10 +25,35 @@ int	fs_mkdirs(char *path);
 
 /*
  * Writes data to path through a temporary file next to it, synced and
- * renamed over path, so readers see the old file or the whole new one.
+ * renamed over path, so readers see the old file or the whole new one;
+ * the directory is synced too, so that the name outlives a crash.
  * 0, or -1 with errno.
  */
 int	fs_write_atomic(const char *path, const char *data, size_t len);
+
+/*
+ * fs_write_atomic on a thread of its own, so that the caller works on
+ * meanwhile (an upload is measured while it is written and synced).
+ * path and data belong to the caller and must stay as they are until
+ * fs_write_wait, which every fs_write_start must be followed by.  When
+ * no thread can be started the file is written before start returns.
+ * Meant for large files kept for later: once synced, their pages leave
+ * the page cache, so that the next one reuses them instead of growing
+ * the cache by as much again (which costs more than the copy itself).
+ */
+struct fs_write {
+	pthread_t	 thread;
+	const char	*path;
+	const char	*data;
+	size_t		 len;
+	int		 threaded;
+	int		 rc, err;	/* fs_write_atomic's result and errno */
+};
+
+void	fs_write_start(struct fs_write *, const char *path, const char *data,
+	    size_t len);
+/* Waits for the write: 0 once the file is durably in place, or -1, errno. */
+int	fs_write_wait(struct fs_write *);
 
 /*
  * The bytes of the regular file path (NUL added, not counted in *len),

@@ -12,7 +12,9 @@
  *
  * An upload is typed by its content (binary or ASCII STL, 3MF, OBJ),
  * measured by the parsers of src/parse/ before any database work, and
- * stored under a random name in the file store (outside the web root).
+ * stored under a random name in the file store (outside the web root),
+ * written and synced on a second thread while it is measured; the quote
+ * is written only once every file is durably stored.
  * Each mesh becomes a part: its measures, warnings, the customer's
  * choices, an estimate per piece (domain/estimate.c, or the figures of
  * the slicer that made a 3MF) and its price lines (domain/pricing.c).
@@ -42,6 +44,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -539,27 +542,62 @@ bad:
 	return r->err.code;
 }
 
-/* Stores the file under a random name; the meshes get its path. */
+/* 500: the file store did not take the upload (errno says why). */
 static int
-quotes_keep(struct req *r, const struct form_part *fp,
-    struct quotes_mesh *ms, size_t n)
+quotes_keep_failed(struct req *r)
 {
-	const char	*dir, *rel;
-	char		 sha[65];
-	size_t		 i;
+	err_set(&r->err, ERR_INTERNAL, "the file store cannot keep the "
+	    "upload");
+	err_detail(&r->err, "%s: %s", r->cfg->file_store, strerror(errno));
+	return ERR_INTERNAL;
+}
 
-	sha256_hex(fp->data, fp->len, sha);
-	dir = "quotes";
-	rel = arena_printf(r->arena, "%s/%s.%s", dir, crypto_token(r->arena,
-	    18), ms[0].kind);
+/*
+ * Starts storing the upload fp (of that kind) under a random name on a
+ * thread of its own (core/fs.c), so that it is written and synced while
+ * it is measured; *rel gets its name in the file store.  Every start is
+ * followed by quotes_keep_done, before fp's bytes go with the request,
+ * which also says when the store failed: a file that is not a mesh is
+ * refused as such, whatever the store does.
+ */
+static void
+quotes_keep_start(struct req *r, const struct form_part *fp,
+    const char *kind, struct fs_write *fw, const char **rel)
+{
+	const char	*dir = "quotes";
+
+	*rel = arena_printf(r->arena, "%s/%s.%s", dir, crypto_token(r->arena,
+	    18), kind);
 	if (fs_mkdirs(arena_printf(r->arena, "%s/%s", r->cfg->file_store,
-	    dir)) != 0 || fs_write_atomic(arena_printf(r->arena, "%s/%s",
-	    r->cfg->file_store, rel), fp->data, fp->len) != 0) {
-		err_set(&r->err, ERR_INTERNAL, "the file store cannot keep "
-		    "the upload");
-		err_detail(&r->err, "%s: %s", r->cfg->file_store,
-		    strerror(errno));
-		return ERR_INTERNAL;
+	    dir)) != 0) {
+		memset(fw, 0, sizeof(*fw));
+		fw->rc = -1;
+		fw->err = errno;
+		return;
+	}
+	fs_write_start(fw, arena_printf(r->arena, "%s/%s", r->cfg->file_store,
+	    *rel), fp->data, fp->len);
+}
+
+/*
+ * Waits for the file that quotes_keep_start began; the n meshes measured
+ * from it get its name and hash.  With none (the file was refused), the
+ * file is removed again.  0 once the file is durably stored, else 500.
+ */
+static int
+quotes_keep_done(struct req *r, const struct form_part *fp,
+    struct fs_write *fw, const char *rel, struct quotes_mesh *ms, size_t n)
+{
+	char	 sha[65];
+	size_t	 i;
+
+	if (n > 0)
+		sha256_hex(fp->data, fp->len, sha);
+	if (fs_write_wait(fw) != 0)
+		return n > 0 ? quotes_keep_failed(r) : 0;
+	if (n == 0) {
+		unlink(fw->path);
+		return 0;
 	}
 	for (i = 0; i < n; i++) {
 		ms[i].path = rel;
@@ -1241,12 +1279,13 @@ quotes_create(struct req *r)
 	struct quotes_mesh	 ms[QUOTES_PARTS_MAX];
 	struct quotes_shop	 s;
 	struct quotes_opts	 o;
+	struct fs_write		 fw;
 	char			 why[256];
-	const char		*v;
+	const char		*v, *rel = NULL, *kind;
 	json_t			*q;
 	size_t			 i, got, n = 0, files = 0;
 	long long		 id = 0;
-	int			 k;
+	int			 k, rc;
 
 	k = form_split(r->content_type, r->body, r->body_len, fp,
 	    FORM_PARTS_MAX, why, sizeof(why));
@@ -1295,10 +1334,14 @@ quotes_create(struct req *r)
 	for (i = 0; i < (size_t)k; i++) {
 		if (strcmp(fp[i].name, "file") != 0)
 			continue;
-		if (quotes_measure(r, &fp[i], ms + n, QUOTES_PARTS_MAX - n,
-		    &got) != 0)
-			return r->err.code;
-		if (quotes_keep(r, &fp[i], ms + n, got) != 0)
+		/* written while it is measured; none of ours: not written */
+		kind = quotes_kind(fp[i].data, fp[i].len);
+		if (kind != NULL)
+			quotes_keep_start(r, &fp[i], kind, &fw, &rel);
+		rc = quotes_measure(r, &fp[i], ms + n, QUOTES_PARTS_MAX - n,
+		    &got);
+		if ((kind != NULL && quotes_keep_done(r, &fp[i], &fw, rel,
+		    ms + n, rc == 0 ? got : 0) != 0) || rc != 0)
 			return r->err.code;
 		n += got;
 		if (n == QUOTES_PARTS_MAX && i + 1 < (size_t)k)
