@@ -164,6 +164,17 @@ static const struct stmt etsy_stmts[] = {
 	  "count(*), 0) FROM etsy_lines WHERE product_id IS NULL) AS "
 	  "etsy_waiting, (SELECT nullif(count(*), 0) FROM etsy_receipts WHERE "
 	  "attention IS NOT NULL) AS etsy_attention FROM etsy_account", 0 },
+	{ "etsy_rules",
+	  "SELECT m.id, m.listing_id, m.variation_key, m.product_id, p.sku, "
+	  "p.name AS product_name, m.material, m.color, m.created_by, "
+	  "m.created_at, (SELECT count(*) FROM etsy_lines l WHERE "
+	  "l.mapping_id = m.id) AS lines, (SELECT min(l.title) FROM "
+	  "etsy_lines l WHERE l.listing_id = m.listing_id) AS title FROM "
+	  "etsy_mappings m JOIN products p ON p.id = m.product_id ORDER BY "
+	  "m.listing_id, m.variation_key LIMIT 1000", 0 },
+	{ "etsy_rule_delete",
+	  "DELETE FROM etsy_mappings WHERE id = $1::bigint RETURNING id, "
+	  "listing_id, variation_key, product_id", 1 },
 	{ "etsy_order_ready",
 	  "SELECT so.id FROM sales_orders so WHERE so.id = $1::bigint AND "
 	  "so.status = 'draft' AND NOT EXISTS (SELECT 1 FROM etsy_lines l "
@@ -176,7 +187,7 @@ enum { ST_STATUS, ST_RECENT, ST_SETTINGS_LOCK, ST_SETTINGS_PUT,
     ST_OAUTH_START, ST_CONNECTED, ST_OAUTH_CLEAR, ST_DISCONNECT,
     ST_SYNC_NOW, ST_SYNC_RUNNING, ST_SYNC_ADD, ST_SYNC_GET, ST_WAITING,
     ST_PRODUCT, ST_RULE_PUT, ST_MAP_WAITING, ST_PRODUCTS, ST_OF_ORDER,
-    ST_DASHBOARD, ST_ORDER_READY, ST_COUNT };
+    ST_DASHBOARD, ST_RULES, ST_RULE_DELETE, ST_ORDER_READY, ST_COUNT };
 _Static_assert(sizeof(etsy_stmts) / sizeof(etsy_stmts[0]) == ST_COUNT,
     "etsy_stmts and its names differ");
 
@@ -678,6 +689,46 @@ etsy_mapping_create(struct req *r)
 	return 0;
 }
 
+static int
+etsy_mappings(struct req *r)
+{
+	json_t	*rows;
+
+	if (db_exec(r->db, r->arena, &etsy_stmts[ST_RULES], NULL, &rows,
+	    &r->err) != 0)
+		return r->err.code;
+	req_json(r, 200, json_pack("{s:O}", "mappings", rows));
+	return 0;
+}
+
+/*
+ * Deletes mapping rule id: later lines of its listing wait for a person
+ * again; lines it already mapped keep their product.
+ */
+static int
+etsy_rule_forget(struct req *r, long long id)
+{
+	json_t		*row;
+	const char	*p = ll(r, id);
+
+	if (db_one(r->db, r->arena, &etsy_stmts[ST_RULE_DELETE], &p, &row,
+	    &r->err) != 0)
+		return r->err.code;
+	if (row == NULL)
+		return err_set(&r->err, ERR_NOT_FOUND, "no such mapping");
+	return req_audit(r, "delete", "etsy_mapping", p, row, NULL);
+}
+
+static int
+etsy_mapping_delete(struct req *r)
+{
+	if (etsy_rule_forget(r, req_int(r, "id", 0)) != 0)
+		return r->err.code;
+	req_json(r, 200, json_pack("{s:I}", "deleted", (json_int_t)req_int(r,
+	    "id", 0)));
+	return 0;
+}
+
 /* ---- pages ---- */
 
 int
@@ -703,6 +754,9 @@ etsy_order_view(struct req *r, long long order_id, json_t **row)
 		return r->err.code;
 	if (*row == NULL)
 		return 0;
+	/* the seller's orders on Etsy (Shop Manager -> Orders & Shipping) */
+	json_object_set_new(*row, "etsy_url", json_string(arena_printf(
+	    r->arena, "%s/your/orders/sold", r->cfg->etsy_auth_url)));
 	st = json_row_str(*row, "push_state");
 	if (strcmp(st, "none") != 0)
 		json_object_set_new(*row, "push_label", json_string(req_t(r,
@@ -801,18 +855,21 @@ etsy_page_sync(struct req *r)
 static int
 etsy_inbox(struct req *r)
 {
-	json_t		*rows, *prods, *g;
+	json_t		*rows, *prods, *rules, *g;
 	const char	*limit = "200";
 	size_t		 i;
 
 	if (db_exec(r->db, r->arena, &etsy_stmts[ST_WAITING], &limit, &rows,
 	    &r->err) != 0 || db_exec(r->db, r->arena,
-	    &etsy_stmts[ST_PRODUCTS], NULL, &prods, &r->err) != 0)
+	    &etsy_stmts[ST_PRODUCTS], NULL, &prods, &r->err) != 0 ||
+	    db_exec(r->db, r->arena, &etsy_stmts[ST_RULES], NULL, &rules,
+	    &r->err) != 0)
 		return r->err.code;
 	json_array_foreach(rows, i, g)
 		json_object_set_new(g, "n", json_integer((json_int_t)i + 1));
-	r->out = json_pack("{s:O, s:O, s:b}", "waiting", rows, "products",
-	    prods, "has_waiting", json_array_size(rows) > 0);
+	r->out = json_pack("{s:O, s:O, s:b, s:O, s:b}", "waiting", rows,
+	    "products", prods, "has_waiting", json_array_size(rows) > 0,
+	    "rules", rules, "has_rules", json_array_size(rules) > 0);
 	return 0;
 }
 
@@ -827,6 +884,16 @@ etsy_inbox_map(struct req *r)
 	    req_int(r, "product_id", 0), NULL, NULL, 0, rule, &out) != 0)
 		return r->err.code;
 	req_flash(r, "ok", "etsy_flash_mapped");
+	req_redirect(r, "/etsy/inbox");
+	return 0;
+}
+
+static int
+etsy_inbox_forget(struct req *r)
+{
+	if (etsy_rule_forget(r, req_int(r, "id", 0)) != 0)
+		return r->err.code;
+	req_flash(r, "ok", "etsy_flash_rule_deleted");
 	req_redirect(r, "/etsy/inbox");
 	return 0;
 }
@@ -908,8 +975,12 @@ static const struct route etsy_routes[] = {
 	    params_id, NULL },
 	{ "GET", "/api/v1/etsy/lines", etsy_lines, ROLE_ANY, 0, lines_params,
 	    NULL },
+	{ "GET", "/api/v1/etsy/mappings", etsy_mappings, ROLE_ANY, 0, NULL,
+	    NULL },
 	{ "POST", "/api/v1/etsy/mappings", etsy_mapping_create, STAFF, 0,
 	    mapping_params, NULL },
+	{ "DELETE", "/api/v1/etsy/mappings/{id}", etsy_mapping_delete, STAFF,
+	    0, params_id, NULL },
 	{ "GET", "/settings/etsy/callback", etsy_callback, ROLE_OWNER,
 	    ROUTE_PAGE, callback_params, "settings/etsy" },
 	{ "GET", "/settings/etsy", etsy_page, ROLE_ANY, ROUTE_PAGE,
@@ -926,6 +997,8 @@ static const struct route etsy_routes[] = {
 	    "etsy/inbox" },
 	{ "POST", "/etsy/inbox", etsy_inbox_map, STAFF, ROUTE_PAGE |
 	    ROUTE_FORM, inbox_params, "etsy/inbox" },
+	{ "POST", "/etsy/mappings/{id}/delete", etsy_inbox_forget, STAFF,
+	    ROUTE_PAGE | ROUTE_FORM, params_id, "etsy/inbox" },
 };
 
 const struct resource etsy_resource = {

@@ -282,6 +282,7 @@ def test_sku_lines_confirm_their_orders_and_personalisation_reaches_production(a
     page = browser.get(f"/orders/{oid}").text
     assert 'data-testid="order-etsy-badge"' in page and rid in page
     assert 'data-testid="order-etsy-fees"' in page
+    assert 'href="%s/your/orders/sold"' % shop.extra["etsy_auth_url"] in page
     assert 'data-testid="line-personalisation"' in page
 
 
@@ -303,12 +304,39 @@ def test_mapping_a_listing_in_the_inbox_confirms_the_waiting_orders(api, h, brow
     rule = shop.psql("SELECT product_id FROM etsy_mappings WHERE listing_id = %s", (CLIPS,))
     assert rule == [(products["clips"]["id"],)]
     # an order whose every line now has a product is confirmed
+    page = browser.get("/etsy/inbox").text
+    assert f'data-testid="etsy-rule" data-rule="{rule_id(api, h, CLIPS)}"' in page
     done = shop.psql(
         "SELECT o.status::text FROM sales_orders o JOIN etsy_receipts r ON r.order_id = o.id "
         "WHERE o.status <> 'cancelled' AND EXISTS (SELECT 1 FROM etsy_lines l WHERE "
         "l.receipt_id = r.receipt_id AND l.listing_id = %s) AND NOT EXISTS (SELECT 1 FROM "
         "etsy_lines l WHERE l.receipt_id = r.receipt_id AND l.product_id IS NULL)", (CLIPS,))
     assert done and {s for s, in done} == {"confirmed"}
+
+
+def rule_id(api, h, listing):
+    rules = api.get("/api/v1/etsy/mappings", headers=h).json()["mappings"]
+    return next(m["id"] for m in rules if m["listing_id"] == listing)
+
+
+def test_a_mapping_rule_maps_later_lines_until_it_is_deleted(api, h, shop, fake, products):
+    phone = 1400000006
+    # a rule for the whole listing (no variation key) maps what arrives later
+    r = api.post("/api/v1/etsy/mappings", json={"listing_id": phone, "product_id":
+                                                products["clips"]["id"]}, headers=h)
+    assert r.status_code == 201, r.text
+    assert r.json()["rule"]["variation_key"] == ""
+    assert api.post("/api/v1/etsy/mappings", json={"listing_id": phone, "product_id": 0},
+                    headers=h).status_code == 422
+    rid = rule_id(api, h, phone)
+    r = api.delete(f"/api/v1/etsy/mappings/{rid}", headers=h)
+    assert r.status_code == 200
+    assert api.delete(f"/api/v1/etsy/mappings/{rid}", headers=h).status_code == 404
+    assert all(m["listing_id"] != phone for m in
+               api.get("/api/v1/etsy/mappings", headers=h).json()["mappings"])
+    audit = shop.psql("SELECT before FROM audit_log WHERE entity = 'etsy_mapping' AND "
+                      "action = 'delete' ORDER BY id DESC LIMIT 1")[0][0]
+    assert audit["listing_id"] == phone
 
 
 def test_changes_on_etsy_reach_the_orders(api, h, shop, fake):
