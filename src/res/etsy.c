@@ -19,7 +19,6 @@
  * ETSY_OAUTH_MAX_AGE_S), trades the code and the verifier for tokens,
  * asks Etsy who the shop is and queues the first sync.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -67,10 +66,10 @@ static const struct stmt etsy_stmts[] = {
 	{ "etsy_settings_put",
 	  "UPDATE etsy_account SET keystring = $1, shared_secret = $2, "
 	  "sync_minutes = $3::integer, first_sync_days = $4::integer, "
-	  "overlap_seconds = $5::integer, auto_confirm = $6::boolean, "
-	  "fee_transaction_bp = $7::integer, fee_processing_bp = $8::integer, "
-	  "fee_processing_fixed_cents = $9::integer, fee_listing_cents = "
-	  "$10::integer, vat_rate = $11, updated_at = now()", 11 },
+	  "overlap_seconds = $5::integer, fee_transaction_bp = $6::integer, "
+	  "fee_processing_bp = $7::integer, fee_processing_fixed_cents = "
+	  "$8::integer, fee_listing_cents = $9::integer, auto_confirm = "
+	  "$10::boolean, vat_rate = $11, updated_at = now()", 11 },
 	{ "etsy_oauth_start",
 	  "UPDATE etsy_account SET oauth_state = $1, oauth_verifier = $2, "
 	  "oauth_started_at = now(), updated_at = now()", 2 },
@@ -191,12 +190,6 @@ enum { ST_STATUS, ST_RECENT, ST_SETTINGS_LOCK, ST_SETTINGS_PUT,
 _Static_assert(sizeof(etsy_stmts) / sizeof(etsy_stmts[0]) == ST_COUNT,
     "etsy_stmts and its names differ");
 
-static const char *
-ll(struct req *r, long long v)
-{
-	return arena_printf(r->arena, "%lld", v);
-}
-
 /* ---- status and settings ---- */
 
 static int
@@ -226,7 +219,7 @@ etsy_get(struct req *r)
 	return 0;
 }
 
-/* Integer settings: body name, minimum, maximum. */
+/* Integer settings: body name, minimum, maximum (parameters $3..$9). */
 static const struct {
 	const char	*name;
 	long long	 min, max;
@@ -240,8 +233,13 @@ static const struct {
 	{ "fee_listing_cents", 0, 100000 },
 };
 #define NINTS	(sizeof(etsy_ints) / sizeof(etsy_ints[0]))
+_Static_assert(2 + NINTS + 2 == 11, "etsy_settings_put takes 11 parameters");
 
-/* Merges the body over the stored settings; p[] as etsy_settings_put. */
+/*
+ * Merges the body over the stored settings; p[] as etsy_settings_put:
+ * keystring, sealed secret, the integers in etsy_ints' order,
+ * auto_confirm, vat_rate.
+ */
 static int
 etsy_settings_merge(struct req *r, json_t *cur, json_t *in, const char **p)
 {
@@ -281,16 +279,14 @@ etsy_settings_merge(struct req *r, json_t *cur, json_t *in, const char **p)
 			    "number from %lld to %lld", etsy_ints[i].min,
 			    etsy_ints[i].max);
 		else
-			p[2 + i] = ll(r, json_integer_value(v));
+			p[2 + i] = record_int(r, json_integer_value(v));
 	}
-	/* p[2..4] sync, p[5] auto_confirm, p[6..9] fees: shift the fees */
-	memmove(&p[6], &p[5], 4 * sizeof(p[0]));
 	v = json_object_get(in, "auto_confirm");
 	if (v == NULL)
 		v = json_object_get(cur, "auto_confirm");
 	if (!json_is_boolean(v))
 		err_field(&r->err, "auto_confirm", "must be true or false");
-	p[5] = json_is_true(v) ? "true" : "false";
+	p[2 + NINTS] = json_is_true(v) ? "true" : "false";
 	v = json_object_get(in, "vat_rate");
 	p[10] = json_row_str(cur, "vat_rate");
 	if (v != NULL) {
@@ -462,8 +458,8 @@ etsy_finish(struct req *r)
 			    "shop this is (%ld)", rep.status);
 		goto out;
 	}
-	p[0] = ll(r, me.user_id);
-	p[1] = ll(r, me.shop_id);
+	p[0] = record_int(r, me.user_id);
+	p[1] = record_int(r, me.shop_id);
 	if (db_begin(r->db, &r->err) != 0)
 		goto out;
 	if (etsy_store_tokens(r, &c, &t) != 0 || db_exec(r->db, r->arena,
@@ -471,8 +467,8 @@ etsy_finish(struct req *r)
 	    db_exec(r->db, r->arena, &etsy_stmts[ST_SYNC_NOW], NULL, NULL,
 	    &r->err) != 0 || req_audit(r, "connected", "etsy", "account",
 	    NULL, arena_json(r->arena, json_pack("{s:I, s:I}", "user_id",
-	    (json_int_t)me.user_id, "shop_id", (json_int_t)me.shop_id))) != 0 || db_commit(r->db,
-	    &r->err) != 0)
+	    (json_int_t)me.user_id, "shop_id", (json_int_t)me.shop_id))) != 0 ||
+	    db_commit(r->db, &r->err) != 0)
 		goto fail;
 	etsy_conn_close(&c);
 	return 0;
@@ -526,10 +522,11 @@ etsy_disconnect(struct req *r)
 static int
 etsy_sync_queue(struct req *r, json_t **row)
 {
-	const char	*every = ll(r, ETSY_TICK_S);
+	const char	*every = record_int(r, ETSY_TICK_S);
 	json_t		*st;
 
-	if (db_one(r->db, r->arena, &etsy_stmts[ST_STATUS], NULL, &st,
+	/* the account's lock also lines up two people asking at once */
+	if (db_one(r->db, r->arena, &etsy_stmts[ST_SETTINGS_LOCK], NULL, &st,
 	    &r->err) != 0)
 		return r->err.code;
 	if (strcmp(json_row_str(st, "status"), "connected") != 0) {
@@ -550,8 +547,8 @@ etsy_sync_queue(struct req *r, json_t **row)
 	if (*row == NULL)
 		return err_set(&r->err, ERR_CONFLICT, "a sync is being "
 		    "queued; ask again");
-	return req_audit(r, "sync_requested", "etsy", ll(r, json_row_int(*row,
-	    "id")), NULL, NULL);
+	return req_audit(r, "sync_requested", "etsy", record_int(r,
+	    json_row_int(*row, "id")), NULL, NULL);
 }
 
 static int
@@ -574,7 +571,7 @@ static int
 etsy_sync_show(struct req *r)
 {
 	json_t		*row;
-	const char	*id = ll(r, req_int(r, "id", 0));
+	const char	*id = record_int(r, req_int(r, "id", 0));
 
 	if (db_one(r->db, r->arena, &etsy_stmts[ST_SYNC_GET], &id, &row,
 	    &r->err) != 0)
@@ -591,7 +588,7 @@ static int
 etsy_lines(struct req *r)
 {
 	json_t		*rows;
-	const char	*limit = ll(r, req_int(r, "limit", 200));
+	const char	*limit = record_int(r, req_int(r, "limit", 200));
 
 	if (db_exec(r->db, r->arena, &etsy_stmts[ST_WAITING], &limit, &rows,
 	    &r->err) != 0)
@@ -615,7 +612,7 @@ etsy_map(struct req *r, long long listing, const char *key,
 	const char	*p[8];
 	size_t		 i;
 
-	p[0] = ll(r, product);
+	p[0] = record_int(r, product);
 	if (db_one(r->db, r->arena, &etsy_stmts[ST_PRODUCT], p, &prod,
 	    &r->err) != 0)
 		return r->err.code;
@@ -624,9 +621,9 @@ etsy_map(struct req *r, long long listing, const char *key,
 		return req_invalid(r, "mapping");
 	}
 	if (rule) {
-		p[0] = ll(r, listing);
+		p[0] = record_int(r, listing);
 		p[1] = key != NULL ? key : "";
-		p[2] = ll(r, product);
+		p[2] = record_int(r, product);
 		p[3] = material;
 		p[4] = color;
 		p[5] = NULL;
@@ -635,20 +632,20 @@ etsy_map(struct req *r, long long listing, const char *key,
 		    &r->err) != 0)
 			return r->err.code;
 	}
-	p[0] = ll(r, listing);
+	p[0] = record_int(r, listing);
 	p[1] = key;
-	p[2] = ll(r, product);
+	p[2] = record_int(r, product);
 	p[3] = material;
 	p[4] = color;
 	p[5] = rule ? "rule" : "manual";
-	p[6] = m != NULL ? ll(r, json_row_int(m, "id")) : NULL;
-	p[7] = transaction > 0 ? ll(r, transaction) : NULL;
+	p[6] = m != NULL ? record_int(r, json_row_int(m, "id")) : NULL;
+	p[7] = transaction > 0 ? record_int(r, transaction) : NULL;
 	if (db_exec(r->db, r->arena, &etsy_stmts[ST_MAP_WAITING], p, &orders,
 	    &r->err) != 0)
 		return r->err.code;
 	done = json_array();
 	json_array_foreach(orders, i, o) {
-		p[0] = ll(r, json_row_int(o, "order_id"));
+		p[0] = record_int(r, json_row_int(o, "order_id"));
 		if (db_one(r->db, r->arena, &etsy_stmts[ST_ORDER_READY], p,
 		    &ready, &r->err) != 0)
 			goto fail;
@@ -662,7 +659,7 @@ etsy_map(struct req *r, long long listing, const char *key,
 	*out = json_pack("{s:O?, s:O, s:o}", "rule", m, "orders", orders,
 	    "confirmed", done);
 	arena_json(r->arena, *out);
-	return req_audit(r, "map", "etsy_listing", ll(r, listing), NULL,
+	return req_audit(r, "map", "etsy_listing", record_int(r, listing), NULL,
 	    *out);
 fail:
 	json_decref(done);
@@ -709,7 +706,7 @@ static int
 etsy_rule_forget(struct req *r, long long id)
 {
 	json_t		*row;
-	const char	*p = ll(r, id);
+	const char	*p = record_int(r, id);
 
 	if (db_one(r->db, r->arena, &etsy_stmts[ST_RULE_DELETE], &p, &row,
 	    &r->err) != 0)
@@ -747,7 +744,7 @@ etsy_dashboard(struct req *r, json_t *view)
 int
 etsy_order_view(struct req *r, long long order_id, json_t **row)
 {
-	const char	*id = ll(r, order_id), *st;
+	const char	*id = record_int(r, order_id), *st;
 
 	if (db_one(r->db, r->arena, &etsy_stmts[ST_OF_ORDER], &id, row,
 	    &r->err) != 0)
@@ -791,7 +788,7 @@ etsy_page(struct req *r)
 static int
 etsy_page_save(struct req *r)
 {
-	json_t		*in, *v;
+	json_t		*in;
 
 	in = arena_json(r->arena, json_object());
 	if (req_str(r, "keystring") != NULL)
@@ -802,13 +799,10 @@ etsy_page_save(struct req *r)
 	    *req_str(r, "shared_secret") != '\0')
 		json_object_set_new(in, "shared_secret", json_string(req_str(r,
 		    "shared_secret")));
-	if (req_str(r, "sync_minutes") != NULL) {
-		v = json_integer(atoll(req_str(r, "sync_minutes")));
-		if (strspn(req_str(r, "sync_minutes"), "0123456789") !=
-		    strlen(req_str(r, "sync_minutes")))
-			v = json_string(req_str(r, "sync_minutes"));
-		json_object_set_new(in, "sync_minutes", v);
-	}
+	record_form_number(r, in, "sync_minutes", "sync_minutes", 0, 1000000,
+	    "must be a whole number of minutes");
+	if (r->err.code != ERR_OK)
+		return req_invalid(r, "Etsy settings");
 	json_object_set_new(in, "auto_confirm", json_boolean(req_str(r,
 	    "auto_confirm") != NULL));
 	if (etsy_settings_apply(r, in) != 0)

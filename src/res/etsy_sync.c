@@ -42,6 +42,7 @@
 #include "res/customers.h"
 #include "res/etsy.h"
 #include "res/orders.h"
+#include "res/record.h"
 
 #define ACCOUNT_COLS \
 	"a.keystring, a.shared_secret, a.status, a.oauth_state, " \
@@ -209,12 +210,6 @@ const struct resource etsy_sync_resource = {
 	"etsy_sync", NULL, 0, sync_stmts, ST_COUNT,
 };
 
-static const char *
-ll(struct req *r, long long v)
-{
-	return arena_printf(r->arena, "%lld", v);
-}
-
 /* ---- the connection ---- */
 
 /* A sealed column of the account, opened; NULL (err set) when bad. */
@@ -236,10 +231,11 @@ int
 etsy_conn_open(struct req *r, const struct secret *sec, int lock,
     struct etsy_conn *c)
 {
-	const char	*margin = ll(r, ETSY_REFRESH_MARGIN_S), *shared;
+	const char	*margin, *shared;
 
 	memset(c, 0, sizeof(*c));
 	c->secret = sec;
+	margin = record_int(r, ETSY_REFRESH_MARGIN_S);
 	if (db_one(r->db, r->arena, &sync_stmts[lock ? ST_ACCOUNT_LOCK :
 	    ST_ACCOUNT], &margin, &c->account, &r->err) != 0)
 		return r->err.code;
@@ -276,7 +272,7 @@ etsy_store_tokens(struct req *r, struct etsy_conn *c,
 	    t->access_token, strlen(t->access_token));
 	p[1] = secret_seal(r->arena, c->secret, "etsy:refresh",
 	    t->refresh_token, strlen(t->refresh_token));
-	p[2] = ll(r, t->expires_in);
+	p[2] = record_int(r, t->expires_in);
 	c->client.bearer = arena_strdup(r->arena, t->access_token);
 	return db_exec(r->db, r->arena, &sync_stmts[ST_TOKENS], p, NULL,
 	    &r->err);
@@ -292,7 +288,8 @@ etsy_mark_revoked(struct req *r, const char *why)
 	if (db_begin(r->db, &r->err) == 0 && db_exec(r->db, r->arena,
 	    &sync_stmts[ST_REVOKED], &why, NULL, &r->err) == 0 &&
 	    req_audit(r, "revoked", "etsy", "account", NULL, arena_json(
-	    r->arena, json_pack("{s:s}", "reason", why))) == 0 && db_commit(r->db, &r->err) == 0)
+	    r->arena, json_pack("{s:s}", "reason", why))) == 0 &&
+	    db_commit(r->db, &r->err) == 0)
 		log_kv(LOG_WARN, "etsy connection revoked", "reason", why,
 		    NULL);
 	else
@@ -312,15 +309,12 @@ etsy_conn_token(struct req *r, struct etsy_conn *c)
 	if (strcmp(json_row_str(c->account, "status"), "connected") != 0)
 		return err_set(&r->err, ERR_CONFLICT, "Etsy is not connected "
 		    "(%s)", json_row_str(c->account, "status"));
-	if (!json_is_true(json_object_get(c->account, "stale")) &&
-	    c->client.bearer == NULL) {
-		c->client.bearer = etsy_unseal(r, c, "access_token",
-		    "etsy:access");
+	if (!json_is_true(json_object_get(c->account, "stale"))) {
+		if (c->client.bearer == NULL)
+			c->client.bearer = etsy_unseal(r, c, "access_token",
+			    "etsy:access");
 		return c->client.bearer != NULL ? 0 : r->err.code;
 	}
-	if (c->client.bearer != NULL &&
-	    !json_is_true(json_object_get(c->account, "stale")))
-		return 0;
 	if ((refresh = etsy_unseal(r, c, "refresh_token", "etsy:refresh")) ==
 	    NULL)
 		return r->err.code;
@@ -378,8 +372,8 @@ etsy_call(struct req *r, struct etsy_conn *c, const char *method,
 		json_object_set_new(c->account, "stale", json_true());
 	}
 	if (c->client.rate.remaining_day >= 0) {
-		p[0] = ll(r, c->client.rate.per_day);
-		p[1] = ll(r, c->client.rate.remaining_day);
+		p[0] = record_int(r, c->client.rate.per_day);
+		p[1] = record_int(r, c->client.rate.remaining_day);
 		db_exec(r->db, r->arena, &sync_stmts[ST_LIMITS], p, NULL,
 		    &r->err);
 	}
@@ -396,6 +390,7 @@ struct sync_run {
 	int			 pages, total, created, updated, unmapped;
 	int			 skipped, page_lost;
 	json_t			*errors;
+	json_t			*digits;	/* currency -> minor digits */
 };
 
 /* Notes a problem of the run (the first ETSY_SYNC_ERRORS are kept). */
@@ -404,8 +399,8 @@ struct sync_run {
 static void
 sync_error(struct sync_run *s, long long receipt_id, const char *what)
 {
-	log_kv(LOG_WARN, "etsy sync", "receipt_id", ll(s->r, receipt_id),
-	    "error", what, NULL);
+	log_kv(LOG_WARN, "etsy sync", "receipt_id", record_int(s->r,
+	    receipt_id), "error", what, NULL);
 	if (json_array_size(s->errors) < ETSY_SYNC_ERRORS)
 		json_array_append_new(s->errors, receipt_id > 0 ? json_pack(
 		    "{s:I, s:s}", "receipt_id", (json_int_t)receipt_id,
@@ -490,8 +485,8 @@ sync_personal(struct arena *a, const char *s)
 
 /* The receipt's figures in minor units; -1 with err when inexact. */
 struct receipt_cents {
-	long long	grand, total, sub, shipping, tax, vat, discount, refunded;
-	long long	fees;
+	long long	grand, total, sub, shipping, tax, vat, discount;
+	long long	refunded, fees;
 	int		digits;
 };
 
@@ -505,18 +500,24 @@ sync_receipt_cents(struct sync_run *s, const struct etsy_receipt *rc,
 	long long	 items = 0, q = 0;
 	size_t		 i;
 
-	if (db_one(r->db, r->arena, &sync_stmts[ST_CURRENCY], &cur, &row,
-	    &r->err) != 0)
-		return -1;
-	if (row == NULL) {
-		err_set(&r->err, ERR_INVALID, "unknown currency \"%s\"", cur);
-		return -1;
+	/* a shop sells in few currencies: each is looked up once a run */
+	if ((row = json_object_get(s->digits, cur)) == NULL) {
+		if (db_one(r->db, r->arena, &sync_stmts[ST_CURRENCY], &cur,
+		    &row, &r->err) != 0)
+			return -1;
+		if (row == NULL) {
+			err_set(&r->err, ERR_INVALID, "unknown currency \"%s\"",
+			    cur);
+			return -1;
+		}
+		json_object_set(s->digits, cur, row);
 	}
 	m->digits = (int)json_row_int(row, "minor_digits");
 	if (sync_cents(&rc->grandtotal, m->digits, &m->grand) != 0 ||
 	    sync_cents(&rc->total_price, m->digits, &m->total) != 0 ||
 	    sync_cents(&rc->subtotal, m->digits, &m->sub) != 0 ||
-	    sync_cents(&rc->total_shipping_cost, m->digits, &m->shipping) != 0 ||
+	    sync_cents(&rc->total_shipping_cost, m->digits,
+	    &m->shipping) != 0 ||
 	    sync_cents(&rc->total_tax_cost, m->digits, &m->tax) != 0 ||
 	    sync_cents(&rc->total_vat_cost, m->digits, &m->vat) != 0 ||
 	    sync_cents(&rc->discount_amt, m->digits, &m->discount) != 0 ||
@@ -551,25 +552,25 @@ sync_put(struct sync_run *s, const struct etsy_receipt *rc,
 	long long			 unit;
 	size_t				 i;
 
-	rid = ll(r, rc->receipt_id);
+	rid = record_int(r, rc->receipt_id);
 	p[0] = rid;
 	p[1] = etsy_status_name(rc->status);
 	p[2] = rc->is_paid ? "true" : "false";
 	p[3] = rc->is_shipped ? "true" : "false";
-	p[4] = ll(r, rc->created);
-	p[5] = ll(r, rc->updated);
-	p[6] = rc->buyer_user_id > 0 ? ll(r, rc->buyer_user_id) : NULL;
+	p[4] = record_int(r, rc->created);
+	p[5] = record_int(r, rc->updated);
+	p[6] = rc->buyer_user_id > 0 ? record_int(r, rc->buyer_user_id) : NULL;
 	p[7] = sync_opt(r->arena, rc->buyer_email, 254);
 	p[8] = rc->country_iso[0] != '\0' ? rc->country_iso : NULL;
 	p[9] = rc->grandtotal.currency;
-	p[10] = ll(r, m->grand);
-	p[11] = ll(r, m->sub);
-	p[12] = ll(r, m->shipping);
-	p[13] = ll(r, m->tax);
-	p[14] = ll(r, m->vat);
-	p[15] = ll(r, m->discount);
-	p[16] = ll(r, m->refunded);
-	p[17] = ll(r, m->fees);
+	p[10] = record_int(r, m->grand);
+	p[11] = record_int(r, m->sub);
+	p[12] = record_int(r, m->shipping);
+	p[13] = record_int(r, m->tax);
+	p[14] = record_int(r, m->vat);
+	p[15] = record_int(r, m->discount);
+	p[16] = record_int(r, m->refunded);
+	p[17] = record_int(r, m->fees);
 	p[18] = sync_opt(r->arena, rc->message_from_buyer, 4000);
 	p[19] = p[20] = NULL;
 	if (rc->nshipments > 0) {
@@ -588,17 +589,17 @@ sync_put(struct sync_run *s, const struct etsy_receipt *rc,
 			    "the price is not a whole number of minor units",
 			    (long long)t->transaction_id);
 		key = sync_variation_key(r->arena, t, &vars);
-		p[0] = ll(r, t->transaction_id);
+		p[0] = record_int(r, t->transaction_id);
 		p[1] = rid;
-		p[2] = ll(r, (long long)i + 1);
-		p[3] = ll(r, t->listing_id);
-		p[4] = t->product_id > 0 ? ll(r, t->product_id) : NULL;
+		p[2] = record_int(r, (long long)i + 1);
+		p[3] = record_int(r, t->listing_id);
+		p[4] = t->product_id > 0 ? record_int(r, t->product_id) : NULL;
 		p[5] = t->sku;
 		p[6] = *t->title != '\0' ? sync_cut(r->arena, t->title, 500) :
 		    arena_printf(r->arena, "Etsy listing %lld",
 		    (long long)t->listing_id);
-		p[7] = ll(r, t->quantity);
-		p[8] = ll(r, unit);
+		p[7] = record_int(r, t->quantity);
+		p[8] = record_int(r, unit);
 		p[9] = arena_json_text(r->arena, vars);
 		p[10] = sync_cut(r->arena, key, 500);
 		p[11] = sync_personal(r->arena, t->personalisation);
@@ -649,7 +650,7 @@ sync_customer(struct sync_run *s, const struct etsy_receipt *rc,
 	json_t		*row, *in;
 	const char	*p[2], *street, *zip;
 
-	p[0] = ll(r, rc->buyer_user_id);
+	p[0] = record_int(r, rc->buyer_user_id);
 	p[1] = sync_opt(r->arena, rc->buyer_email, 254);
 	if (db_one(r->db, r->arena, &sync_stmts[ST_CUSTOMER_FIND], p, &row,
 	    &r->err) != 0)
@@ -701,14 +702,17 @@ sync_address(struct req *r, const struct etsy_receipt *rc, const char **p)
 	p[4] = rc->country_iso[0] != '\0' ? rc->country_iso : NULL;
 }
 
-/* The sales order of a paid receipt; *order gets its id. */
+/*
+ * The sales order of a paid receipt whose stored lines are etsy; *order
+ * gets its id.
+ */
 static int
 sync_order(struct sync_run *s, const struct etsy_receipt *rc,
-    const struct receipt_cents *m, long long *order)
+    const struct receipt_cents *m, json_t *etsy, long long *order)
 {
 	struct req	*r = s->r;
-	json_t		*in, *lines, *etsy, *line, *olines, *ol;
-	const char	*addr[5], *p[2], *rid = ll(r, rc->receipt_id);
+	json_t		*in, *lines, *line, *olines, *ol;
+	const char	*addr[5], *p[2], *rid = record_int(r, rc->receipt_id);
 	const char	*vat = json_row_str(s->c->account, "vat_rate");
 	long long	 cust = 0, disc;
 	char		 day[16];
@@ -716,8 +720,7 @@ sync_order(struct sync_run *s, const struct etsy_receipt *rc,
 	struct tm	 tm;
 	size_t		 i, k;
 
-	if (sync_customer(s, rc, &cust) != 0 || db_exec(r->db, r->arena,
-	    &sync_stmts[ST_LINES_OF], &rid, &etsy, &r->err) != 0)
+	if (sync_customer(s, rc, &cust) != 0)
 		return r->err.code;
 	gmtime_r(&when, &tm);
 	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
@@ -759,7 +762,7 @@ sync_order(struct sync_run *s, const struct etsy_receipt *rc,
 	if (orders_make(r, in, order) != 0)
 		return r->err.code;
 	p[0] = rid;
-	p[1] = ll(r, *order);
+	p[1] = record_int(r, *order);
 	if (db_exec(r->db, r->arena, &sync_stmts[ST_RECEIPT_ORDER], p, NULL,
 	    &r->err) != 0 || db_exec(r->db, r->arena,
 	    &sync_stmts[ST_ORDER_LINES], &p[1], &olines, &r->err) != 0)
@@ -770,8 +773,8 @@ sync_order(struct sync_run *s, const struct etsy_receipt *rc,
 		if (k >= json_array_size(olines))
 			break;
 		ol = json_array_get(olines, k);
-		p[0] = ll(r, json_row_int(line, "transaction_id"));
-		p[1] = ll(r, json_row_int(ol, "id"));
+		p[0] = record_int(r, json_row_int(line, "transaction_id"));
+		p[1] = record_int(r, json_row_int(ol, "id"));
 		if (db_exec(r->db, r->arena, &sync_stmts[ST_LINE_LINK], p, NULL,
 		    &r->err) != 0)
 			return r->err.code;
@@ -783,8 +786,8 @@ sync_order(struct sync_run *s, const struct etsy_receipt *rc,
 		    NULL, &r->err) != 0)
 			return r->err.code;
 	}
-	p[0] = ll(r, *order);
-	p[1] = ll(r, m->fees);
+	p[0] = record_int(r, *order);
+	p[1] = record_int(r, m->fees);
 	return db_exec(r->db, r->arena, &sync_stmts[ST_ORDER_FEES], p, NULL,
 	    &r->err);
 }
@@ -812,14 +815,14 @@ sync_changes(struct sync_run *s, const struct etsy_receipt *rc,
 			return orders_move(r, order, "cancelled") == 0 ? 1 : -1;
 		if (strcmp(status, "cancelled") == 0)
 			return 0;
-		p[0] = ll(r, rc->receipt_id);
+		p[0] = record_int(r, rc->receipt_id);
 		p[1] = arena_printf(r->arena, "%s on Etsy while the order is "
 		    "%s: stop or refund it by hand", etsy_status_name(
 		    rc->status), status);
 		return db_exec(r->db, r->arena, &sync_stmts[ST_ATTENTION], p,
 		    NULL, &r->err) == 0 ? 1 : -1;
 	}
-	addr[0] = ll(r, order);
+	addr[0] = record_int(r, order);
 	sync_address(r, rc, &addr[1]);
 	if (db_one(r->db, r->arena, &sync_stmts[ST_ORDER_ADDRESS], addr, &row,
 	    &r->err) != 0)
@@ -843,7 +846,7 @@ sync_receipt(struct sync_run *s, const struct etsy_receipt *rc,
 	struct req		*r = s->r;
 	struct receipt_cents	 m;
 	json_t			*old, *lines, *line;
-	const char		*rid = ll(r, rc->receipt_id);
+	const char		*rid = record_int(r, rc->receipt_id);
 	long long		 order = 0;
 	size_t			 i;
 	int			 ch;
@@ -862,7 +865,9 @@ sync_receipt(struct sync_run *s, const struct etsy_receipt *rc,
 		*out = SAME;
 		return 0;
 	}
-	if (sync_receipt_cents(s, rc, &m) != 0 || sync_put(s, rc, &m) != 0)
+	if (sync_receipt_cents(s, rc, &m) != 0 || sync_put(s, rc, &m) != 0 ||
+	    db_exec(r->db, r->arena, &sync_stmts[ST_LINES_OF], &rid, &lines,
+	    &r->err) != 0)
 		goto fail;
 	if (old != NULL && json_row_int(old, "order_id") > 0) {
 		order = json_row_int(old, "order_id");
@@ -871,14 +876,11 @@ sync_receipt(struct sync_run *s, const struct etsy_receipt *rc,
 			goto fail;
 		*out = CHANGED;
 	} else if (rc->is_paid && !sync_cancelled(rc)) {
-		if (sync_order(s, rc, &m, &order) != 0)
+		if (sync_order(s, rc, &m, lines, &order) != 0)
 			goto fail;
 		*out = NEW_ORDER;
 		*confirm = order;
 	}
-	if (db_exec(r->db, r->arena, &sync_stmts[ST_LINES_OF], &rid, &lines,
-	    &r->err) != 0)
-		goto fail;
 	json_array_foreach(lines, i, line)
 		if (json_row_int(line, "product_id") == 0) {
 			s->unmapped++;
@@ -921,14 +923,14 @@ sync_save(struct sync_run *s, const char *status)
 	const char	*p[10];
 
 	err_clear(&r->err);
-	p[0] = ll(r, s->id);
-	p[1] = ll(r, s->pages);
-	p[2] = ll(r, s->c->client.requests);
-	p[3] = ll(r, s->total);
-	p[4] = ll(r, s->created);
-	p[5] = ll(r, s->updated);
-	p[6] = ll(r, s->unmapped);
-	p[7] = ll(r, s->skipped);
+	p[0] = record_int(r, s->id);
+	p[1] = record_int(r, s->pages);
+	p[2] = record_int(r, s->c->client.requests);
+	p[3] = record_int(r, s->total);
+	p[4] = record_int(r, s->created);
+	p[5] = record_int(r, s->updated);
+	p[6] = record_int(r, s->unmapped);
+	p[7] = record_int(r, s->skipped);
 	p[8] = arena_json_text(r->arena, s->errors);
 	p[9] = status;
 	db_exec(r->db, r->arena, &sync_stmts[ST_SYNC_PROGRESS], p, NULL,
@@ -1068,10 +1070,11 @@ etsy_sync_job(struct job *j, json_t **result, struct err *e)
 	s.c = &c;
 	s.id = j->id;
 	s.errors = arena_json(r.arena, json_array());
-	p[0] = ll(&r, s.id);
+	s.digits = arena_json(r.arena, json_object());
+	p[0] = record_int(&r, s.id);
 	p[1] = trigger;
-	p[2] = ll(&r, since);
-	p[3] = ll(&r, until);
+	p[2] = record_int(&r, since);
+	p[3] = record_int(&r, until);
 	if (db_exec(r.db, r.arena, &sync_stmts[ST_SYNC_START], p, NULL,
 	    &r.err) != 0) {
 		etsy_conn_close(&c);
@@ -1085,15 +1088,15 @@ etsy_sync_job(struct job *j, json_t **result, struct err *e)
 		sync_error(&s, 0, why);
 	}
 	err_clear(&r.err);
-	p[0] = rc == 0 && !s.page_lost ? ll(&r, until) : NULL;
+	p[0] = rc == 0 && !s.page_lost ? record_int(&r, until) : NULL;
 	p[1] = rc != 0 ? why : s.page_lost ? "a page of receipts could not "
 	    "be read; the next sync asks for it again" : NULL;
 	db_exec(r.db, r.arena, &sync_stmts[ST_SYNCED], p, NULL, &r.err);
 	sync_save(&s, rc == 0 ? "done" : "failed");
-	log_kv(rc == 0 ? LOG_INFO : LOG_WARN, "etsy sync", "sync_id", p[0] !=
-	    NULL ? p[0] : ll(&r, s.id), "receipts", ll(&r, s.total),
-	    "new_orders", ll(&r, s.created), "error", rc != 0 ? why : "",
-	    NULL);
+	log_kv(rc == 0 ? LOG_INFO : LOG_WARN, "etsy sync", "sync_id",
+	    record_int(&r, s.id), "receipts", record_int(&r, s.total),
+	    "new_orders", record_int(&r, s.created), "error", rc != 0 ? why :
+	    "", NULL);
 	*result = json_pack("{s:I, s:s, s:i, s:i, s:i, s:i, s:i, s:i}",
 	    "sync_id", (json_int_t)s.id, "status", rc == 0 ? "done" :
 	    "failed", "total_receipts", s.total, "new_orders", s.created,
@@ -1143,7 +1146,7 @@ etsy_ship_job(struct job *j, json_t **result, struct err *e)
 	if (secret_load(j->cfg->secret_file, &sec, e) != 0)
 		return e->code;
 	r.secret = &sec;
-	oid = ll(&r, json_row_int(j->args, "order_id"));
+	oid = record_int(&r, json_row_int(j->args, "order_id"));
 	if (db_one(r.db, r.arena, &sync_stmts[ST_SHIP_OF], &oid, &row,
 	    &r.err) != 0)
 		goto fail;
@@ -1153,19 +1156,18 @@ etsy_ship_job(struct job *j, json_t **result, struct err *e)
 		    "not an Etsy order" : "nothing to push");
 		return 0;
 	}
-	rid = ll(&r, json_row_int(row, "receipt_id"));
+	rid = record_int(&r, json_row_int(row, "receipt_id"));
 	carrier = json_row_str(row, "carrier");
 	tracking = json_row_str(row, "tracking_number");
 	if (etsy_conn_open(&r, &sec, 0, &c) != 0)
 		goto fail;
 	path = arena_printf(r.arena, "/v3/application/shops/%lld/receipts/%s/"
 	    "tracking", json_row_int(c.account, "shop_id"), rid);
-	form = arena_printf(r.arena, "tracking_code=%s&carrier_name=%s&"
-	    "send_bcc=false", etsy_escape(r.arena, tracking != NULL ?
-	    tracking : ""), etsy_escape(r.arena, carrier != NULL ? carrier :
+	/* without a tracking number the receipt is only marked shipped */
+	form = tracking == NULL ? "send_bcc=false" : arena_printf(r.arena,
+	    "tracking_code=%s&carrier_name=%s&send_bcc=false", etsy_escape(
+	    r.arena, tracking), etsy_escape(r.arena, carrier != NULL ? carrier :
 	    "other"));
-	if (tracking == NULL)
-		form = "send_bcc=false";
 	if (etsy_call(&r, &c, "POST", path, form, &rep) != 0) {
 		etsy_conn_close(&c);
 		goto retry;

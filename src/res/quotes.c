@@ -307,12 +307,6 @@ static int			quotes_model_ready;
 static const char	*quotes_channel(struct req *, const char *token);
 
 static const char *
-quotes_ll(struct req *r, long long v)
-{
-	return arena_printf(r->arena, "%lld", v);
-}
-
-static const char *
 quotes_num(struct req *r, double v)
 {
 	return arena_printf(r->arena, "%.3f", v);
@@ -847,20 +841,20 @@ quotes_reprice(struct req *r, const struct quotes_shop *s, long long id,
 		json_object_set_new(part, "price", quotes_lines(&pp[i]));
 		json_object_set_new(part, "unit_cents",
 		    json_integer(pp[i].unit_cents));
-		p[0] = quotes_ll(r, json_row_int(part, "id"));
+		p[0] = record_int(r, json_row_int(part, "id"));
 		p[1] = json_row_str(part, "material");
 		p[2] = json_row_str(part, "color_name");
 		p[3] = json_row_str(part, "quality");
 		p[4] = quotes_num(r, json_row_num(part, "layer_mm"));
-		p[5] = quotes_ll(r, json_row_int(part, "infill_pct"));
-		p[6] = quotes_ll(r, pp[i].quantity);
+		p[5] = record_int(r, json_row_int(part, "infill_pct"));
+		p[6] = record_int(r, pp[i].quantity);
 		p[7] = quotes_num(r, pp[i].grams);
 		p[8] = arena_printf(r->arena, "%.2f", pp[i].minutes);
 		p[9] = json_row_str(part, "method");
 		p[10] = arena_json_text(r->arena, json_object_get(part,
 		    "price"));
-		p[11] = quotes_ll(r, pp[i].unit_cents);
-		p[12] = pp[i].override_unit_cents >= 0 ? quotes_ll(r,
+		p[11] = record_int(r, pp[i].unit_cents);
+		p[12] = pp[i].override_unit_cents >= 0 ? record_int(r,
 		    pp[i].override_unit_cents) : NULL;
 		p[13] = json_is_number(json_object_get(part, "basis_grams")) ?
 		    quotes_num(r, json_row_num(part, "basis_grams")) : NULL;
@@ -887,10 +881,10 @@ quotes_reprice(struct req *r, const struct quotes_shop *s, long long id,
 	    "vat_cents", (json_int_t)t.vat_cents, "vat_bp",
 	    (json_int_t)s->ps.vat_bp, "gross_cents",
 	    (json_int_t)t.gross_cents));
-	p[0] = quotes_ll(r, id);
-	p[1] = quotes_ll(r, t.net_cents);
-	p[2] = quotes_ll(r, t.vat_cents);
-	p[3] = quotes_ll(r, t.gross_cents);
+	p[0] = record_int(r, id);
+	p[1] = record_int(r, t.net_cents);
+	p[2] = record_int(r, t.vat_cents);
+	p[3] = record_int(r, t.gross_cents);
 	p[4] = arena_json_text(r->arena, bd);
 	p[5] = review ? "true" : "false";
 	p[6] = arena_json_text(r->arena, reasons);
@@ -924,7 +918,7 @@ quotes_slice_queue(struct req *r, const struct quotes_shop *s,
 		had = json_row_str(part, "slice_key");
 		if (had != NULL && strcmp(had, key) == 0)
 			continue;
-		p[0] = quotes_ll(r, json_row_int(part, "id"));
+		p[0] = record_int(r, json_row_int(part, "id"));
 		p[1] = key;
 		if (db_exec(r->db, r->arena, &quotes_stmts[ST_SLICE_QUEUE], p,
 		    NULL, &r->err) != 0)
@@ -990,7 +984,7 @@ quotes_warning_text(struct req *r, json_t *w)
 static int
 quotes_parts(struct req *r, long long id, json_t **parts)
 {
-	const char	*p = quotes_ll(r, id);
+	const char	*p = record_int(r, id);
 	json_t		*part, *w;
 	size_t		 i, k;
 
@@ -1227,7 +1221,7 @@ quotes_store(struct req *r, const struct quotes_shop *s,
 	p[0] = number;
 	p[1] = crypto_token(r->arena, QUOTES_TOKEN_BYTES);
 	p[2] = json_row_str(s->row, "currency");
-	p[3] = quotes_ll(r, json_row_int(s->row, "validity_days"));
+	p[3] = record_int(r, json_row_int(s->row, "validity_days"));
 	p[4] = r->remote_addr;
 	if (db_one(r->db, r->arena, &quotes_stmts[ST_INSERT], p, &row,
 	    &r->err) != 0)
@@ -1236,18 +1230,18 @@ quotes_store(struct req *r, const struct quotes_shop *s,
 	for (i = 0; i < n; i++) {
 		w = arena_json(r->arena, quotes_warnings(s, &ms[i].st,
 		    &review));
-		p[0] = quotes_ll(r, *id);
-		p[1] = quotes_ll(r, (long long)i + 1);
+		p[0] = record_int(r, *id);
+		p[1] = record_int(r, (long long)i + 1);
 		p[2] = ms[i].file_name;
 		p[3] = ms[i].kind;
 		p[4] = ms[i].path;
 		p[5] = ms[i].sha;
-		p[6] = quotes_ll(r, (long long)ms[i].size);
+		p[6] = record_int(r, (long long)ms[i].size);
 		p[7] = ms[i].name;
 		p[8] = arena_json_text(r->arena, arena_json(r->arena,
 		    quotes_mesh_json(&ms[i].st)));
 		p[9] = arena_json_text(r->arena, w);
-		p[10] = ms[i].slicer_seconds >= 0 ? quotes_ll(r,
+		p[10] = ms[i].slicer_seconds >= 0 ? record_int(r,
 		    ms[i].slicer_seconds) : NULL;
 		p[11] = ms[i].slicer_seconds >= 0 ? quotes_num(r,
 		    ms[i].slicer_grams) : NULL;
@@ -1255,19 +1249,19 @@ quotes_store(struct req *r, const struct quotes_shop *s,
 		p[13] = o->color;
 		p[14] = o->quality;
 		p[15] = quotes_num(r, o->layer);
-		p[16] = quotes_ll(r, o->infill);
-		p[17] = quotes_ll(r, o->quantity);
+		p[16] = record_int(r, o->infill);
+		p[17] = record_int(r, o->quantity);
 		p[18] = ms[i].slicer_seconds >= 0 ? "slicer_file" : "estimate";
 		if (db_exec(r->db, r->arena, &quotes_stmts[ST_PART_INSERT], p,
 		    NULL, &r->err) != 0)
 			return r->err.code;
 	}
-	p[0] = quotes_ll(r, *id);
+	p[0] = record_int(r, *id);
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], p, &parts,
 	    &r->err) != 0 || quotes_reprice(r, s, *id, parts, "consumer") != 0 ||
 	    quotes_slice_queue(r, s, parts) != 0)
 		return r->err.code;
-	return req_audit(r, "create", "quote", quotes_ll(r, *id), NULL,
+	return req_audit(r, "create", "quote", record_int(r, *id), NULL,
 	    arena_json(r->arena, json_pack("{s:s, s:I}", "number", number,
 	    "parts", (json_int_t)n)));
 }
@@ -1349,7 +1343,7 @@ quotes_create(struct req *r)
 			    "at most %d parts", QUOTES_PARTS_MAX);
 	}
 	if (quotes_store(r, &s, ms, n, &o, &id) != 0 ||
-	    quotes_by(r, ST_BY_ID, quotes_ll(r, id), &q) != 0)
+	    quotes_by(r, ST_BY_ID, record_int(r, id), &q) != 0)
 		return r->err.code;
 	req_header(r, "Location", arena_printf(r->arena,
 	    "/api/v1/public/quotes/%s", json_row_str(q, "token")));
@@ -1366,7 +1360,7 @@ quotes_lock(struct req *r, int by, const char *key, json_t **q)
 
 	if (quotes_by(r, by, key, q) != 0)
 		return r->err.code;
-	p = quotes_ll(r, json_row_int(*q, "id"));
+	p = record_int(r, json_row_int(*q, "id"));
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_LOCK], &p, NULL,
 	    &r->err) != 0)
 		return r->err.code;
@@ -1464,7 +1458,7 @@ static int
 quotes_count_change(struct req *r, json_t *q)
 {
 	json_t		*row;
-	const char	*id = quotes_ll(r, json_row_int(q, "id"));
+	const char	*id = record_int(r, json_row_int(q, "id"));
 
 	if (db_one(r->db, r->arena, &quotes_stmts[ST_COUNT_CHANGE], &id,
 	    &row, &r->err) != 0)
@@ -1492,7 +1486,7 @@ quotes_options(struct req *r)
 	    quotes_shop(r, &s) != 0)
 		return r->err.code;
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], (const char *[]){
-	    quotes_ll(r, json_row_int(q, "id")) }, &parts, &r->err) != 0)
+	    record_int(r, json_row_int(q, "id")) }, &parts, &r->err) != 0)
 		return r->err.code;
 	given = json_object_get(r->input, "parts");
 	if (given != NULL && !json_is_array(given))
@@ -1521,7 +1515,7 @@ quotes_options(struct req *r)
 	    "customer_kind") : json_row_str(q, "customer_kind");
 	if (quotes_reprice(r, &s, json_row_int(q, "id"), parts, kind) != 0 ||
 	    quotes_slice_queue(r, &s, parts) != 0 ||
-	    req_audit(r, "options", "quote", quotes_ll(r, json_row_int(q,
+	    req_audit(r, "options", "quote", record_int(r, json_row_int(q,
 	    "id")), NULL, r->input) != 0)
 		return r->err.code;
 	return quotes_answer(r, 200, req_str(r, "token"));
@@ -1552,7 +1546,7 @@ void
 quotes_order_moved(struct req *r, long long order_id)
 {
 	struct err	 e;
-	const char	*p = quotes_ll(r, order_id);
+	const char	*p = record_int(r, order_id);
 	json_t		*row;
 
 	memset(&e, 0, sizeof(e));
@@ -1586,21 +1580,21 @@ quotes_product(struct req *r, json_t *q, json_t *part, long long *pid)
 	    "color_name") != NULL ? json_row_str(part, "color_name") :
 	    "any colour", json_row_str(part, "quality"), (long long)
 	    json_row_int(part, "infill_pct"), json_row_str(q, "number"));
-	p[3] = quotes_ll(r, json_row_int(json_object_get(part, "price"),
+	p[3] = record_int(r, json_row_int(json_object_get(part, "price"),
 	    "unit_gross_cents"));
-	p[4] = quotes_ll(r, 0);
+	p[4] = record_int(r, 0);
 	if (db_one(r->db, r->arena, &quotes_stmts[ST_PRODUCT], p, &row,
 	    &r->err) != 0)
 		return r->err.code;
 	*pid = json_row_int(row, "id");
 	mesh = json_object_get(part, "mesh");
-	p[0] = quotes_ll(r, *pid);
+	p[0] = record_int(r, *pid);
 	p[1] = json_row_str(part, "name");
 	p[2] = json_row_str(part, "file_name");
 	p[3] = json_row_str(part, "file_path");
 	p[4] = json_row_str(part, "file_sha256");
-	p[5] = quotes_ll(r, json_row_int(part, "file_size"));
-	p[6] = quotes_ll(r, llround(json_row_num(part, "minutes") * 60));
+	p[5] = record_int(r, json_row_int(part, "file_size"));
+	p[6] = record_int(r, llround(json_row_num(part, "minutes") * 60));
 	for (d = 0; d < 3; d++)
 		p[7 + d] = arena_printf(r->arena, "%.1f", fmin(10000,
 		    json_number_value(json_array_get(json_object_get(mesh,
@@ -1610,15 +1604,15 @@ quotes_product(struct req *r, json_t *q, json_t *part, long long *pid)
 	    &r->err) != 0)
 		return r->err.code;
 	plate = json_row_int(row, "id");
-	p[0] = quotes_ll(r, plate);
+	p[0] = record_int(r, plate);
 	p[1] = json_row_str(part, "material");
 	p[2] = json_row_str(part, "color_name");
 	p[3] = quotes_num(r, json_row_num(part, "grams"));
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_SLOT], p, NULL,
 	    &r->err) != 0)
 		return r->err.code;
-	p[0] = quotes_ll(r, json_row_int(part, "id"));
-	p[1] = quotes_ll(r, *pid);
+	p[0] = record_int(r, json_row_int(part, "id"));
+	p[1] = record_int(r, *pid);
 	return db_exec(r->db, r->arena, &quotes_stmts[ST_PART_PRODUCT], p,
 	    NULL, &r->err);
 }
@@ -1635,7 +1629,7 @@ quotes_convert_do(struct req *r, json_t *q)
 	long long	 pid = 0, oid = 0;
 	size_t		 i;
 
-	p[0] = quotes_ll(r, json_row_int(q, "id"));
+	p[0] = record_int(r, json_row_int(q, "id"));
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], p, &parts,
 	    &r->err) != 0)
 		return r->err.code;
@@ -1663,7 +1657,7 @@ quotes_convert_do(struct req *r, json_t *q)
 		    "minimum_cents"), "vat_rate", "standard"));
 	if (orders_make(r, in, &oid) != 0 || orders_confirm(r, oid) != 0)
 		return r->err.code;
-	p[0] = quotes_ll(r, oid);
+	p[0] = record_int(r, oid);
 	if (db_one(r->db, r->arena, &quotes_stmts[ST_ORDER_GROSS], p, &row,
 	    &r->err) != 0)
 		return r->err.code;
@@ -1672,8 +1666,8 @@ quotes_convert_do(struct req *r, json_t *q)
 		return err_set(&r->err, ERR_INTERNAL, "the order of quote %s "
 		    "would not add up to the quote's total",
 		    json_row_str(q, "number"));
-	p[0] = quotes_ll(r, json_row_int(q, "id"));
-	p[1] = quotes_ll(r, oid);
+	p[0] = record_int(r, json_row_int(q, "id"));
+	p[1] = record_int(r, oid);
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_CONVERTED], p, NULL,
 	    &r->err) != 0)
 		return r->err.code;
@@ -1743,9 +1737,9 @@ quotes_accept(struct req *r)
 		if (req_str(r, quotes_contact_fields[i]) != NULL)
 			json_object_set_new(contact, quotes_contact_fields[i],
 			    json_string(req_str(r, quotes_contact_fields[i])));
-	p[0] = quotes_ll(r, json_row_int(q, "id"));
+	p[0] = record_int(r, json_row_int(q, "id"));
 	p[1] = arena_json_text(r->arena, contact);
-	p[2] = quotes_ll(r, cid);
+	p[2] = record_int(r, cid);
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_ACCEPT], p, NULL,
 	    &r->err) != 0 || req_audit(r, "accept", "quote", p[0], NULL,
 	    contact) != 0)
@@ -1770,8 +1764,8 @@ quotes_rows(struct req *r, long long limit, long long offset, json_t **rows)
 	p[0] = req_str(r, "status");
 	p[1] = req_has(r, "review") ? (req_bool(r, "review", 0) ? "true" :
 	    "false") : NULL;
-	p[2] = quotes_ll(r, limit);
-	p[3] = quotes_ll(r, offset);
+	p[2] = record_int(r, limit);
+	p[3] = record_int(r, offset);
 	return db_exec(r->db, r->arena, &quotes_stmts[ST_LIST], p, rows,
 	    &r->err);
 }
@@ -1794,7 +1788,7 @@ quotes_staff(struct req *r, int status, long long id)
 {
 	json_t	*q, *parts;
 
-	if (quotes_by(r, ST_BY_ID, quotes_ll(r, id), &q) != 0 ||
+	if (quotes_by(r, ST_BY_ID, record_int(r, id), &q) != 0 ||
 	    quotes_parts(r, id, &parts) != 0)
 		return r->err.code;
 	json_object_set(q, "parts", parts);
@@ -1837,7 +1831,7 @@ quotes_mail_link(struct req *r, json_t *q, const char *email,
 	    "quote_mail_valid"), record_date(r, json_row_str(q,
 	    "valid_until")), req_t(r, "quote_mail_link"), link, shop);
 	return outbox_queue(r->db, r->arena, email, name, subject, text, NULL,
-	    "quote", quotes_ll(r, json_row_int(q, "id")), &r->err);
+	    "quote", record_int(r, json_row_int(q, "id")), &r->err);
 }
 
 static int
@@ -1849,7 +1843,7 @@ quotes_update(struct req *r)
 	size_t			 i, k;
 	int			 found;
 
-	if (quotes_lock(r, ST_BY_ID, quotes_ll(r, req_int(r, "id", 0)),
+	if (quotes_lock(r, ST_BY_ID, record_int(r, req_int(r, "id", 0)),
 	    &q) != 0 || quotes_shop(r, &s) != 0)
 		return r->err.code;
 	st = json_row_str(q, "status");
@@ -1864,7 +1858,7 @@ quotes_update(struct req *r)
 	    strcmp(st, "accepted") != 0)
 		return r->err.code;
 	err_clear(&r->err);
-	p[0] = quotes_ll(r, json_row_int(q, "id"));
+	p[0] = record_int(r, json_row_int(q, "id"));
 	if (db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS], p, &parts,
 	    &r->err) != 0)
 		return r->err.code;
@@ -1924,7 +1918,7 @@ quotes_convert(struct req *r)
 {
 	json_t	*q;
 
-	if (quotes_lock(r, ST_BY_ID, quotes_ll(r, req_int(r, "id", 0)),
+	if (quotes_lock(r, ST_BY_ID, record_int(r, req_int(r, "id", 0)),
 	    &q) != 0)
 		return r->err.code;
 	if (strcmp(json_row_str(q, "status"), "accepted") != 0)
@@ -2100,7 +2094,7 @@ quotes_page_list(struct req *r)
 	size_t			 i;
 	long long		 n, within;
 
-	p = quotes_ll(r, CORRECTIONS_DAYS);
+	p = record_int(r, CORRECTIONS_DAYS);
 	if (quotes_rows(r, 100, 0, &rows) != 0 || quotes_shop(r, &s) != 0 ||
 	    db_one(r->db, r->arena, &quotes_stmts[ST_ACCURACY], &p, &acc,
 	    &r->err) != 0)
@@ -2148,7 +2142,7 @@ quotes_page_show(struct req *r)
 	const char	*st;
 	size_t		 i;
 
-	if (quotes_load(r, ST_BY_ID, quotes_ll(r, req_int(r, "id", 0)), &q,
+	if (quotes_load(r, ST_BY_ID, record_int(r, req_int(r, "id", 0)), &q,
 	    &parts, &v) != 0)
 		return r->err.code;
 	/* the staff see what the customer does not: overrides, corrections */
@@ -2425,7 +2419,7 @@ static int
 quotes_slice_find(struct req *r, long long part_id, const char *key,
     int lock, json_t **q, json_t **parts, long long *i, const char **why)
 {
-	const char	*p = quotes_ll(r, part_id), *st;
+	const char	*p = record_int(r, part_id), *st;
 	json_t		*row, *part;
 	size_t		 k;
 
@@ -2436,7 +2430,7 @@ quotes_slice_find(struct req *r, long long part_id, const char *key,
 		return r->err.code;
 	if (row == NULL)
 		return 0;
-	p = quotes_ll(r, json_row_int(row, "quote_id"));
+	p = record_int(r, json_row_int(row, "quote_id"));
 	if ((lock ? quotes_lock(r, ST_BY_ID, p, q) : quotes_by(r, ST_BY_ID,
 	    p, q)) != 0 || db_exec(r->db, r->arena, &quotes_stmts[ST_PARTS],
 	    &p, parts, &r->err) != 0)
@@ -2522,7 +2516,7 @@ quotes_slice_failed(struct req *r, json_t *q, json_t *part,
 			     sizeof(e->hint) + 8];
 
 	err_line(line, sizeof(line), e);
-	p[0] = quotes_ll(r, json_row_int(part, "id"));
+	p[0] = record_int(r, json_row_int(part, "id"));
 	p[1] = e->code == ERR_UNAVAILABLE ? "unavailable" : "failed";
 	p[2] = line;
 	p[3] = json_row_str(part, "slice_key");
@@ -2557,7 +2551,7 @@ quotes_slice_store(struct req *r, long long part_id, const char *key,
 		return 0;
 	}
 	part = json_array_get(parts, (size_t)i);
-	p[0] = quotes_ll(r, part_id);
+	p[0] = record_int(r, part_id);
 	p[1] = quotes_num(r, res->grams);
 	p[2] = arena_printf(r->arena, "%.2f", res->minutes);
 	p[3] = arena_printf(r->arena, "CuraEngine %s", res->version);
@@ -2574,7 +2568,7 @@ quotes_slice_store(struct req *r, long long part_id, const char *key,
 	json_object_set_new(part, "sliced_minutes", json_real(res->minutes));
 	if (quotes_shop(r, &s) != 0 || quotes_reprice(r, &s, json_row_int(q,
 	    "id"), parts, json_row_str(q, "customer_kind")) != 0 ||
-	    req_audit(r, "slice", "quote", quotes_ll(r, json_row_int(q,
+	    req_audit(r, "slice", "quote", record_int(r, json_row_int(q,
 	    "id")), NULL, arena_json(r->arena, json_pack("{s:I, s:O}",
 	    "part_id", (json_int_t)part_id, "slice", *result))) != 0 ||
 	    db_commit(r->db, &r->err) != 0)

@@ -67,6 +67,12 @@ record_form_number(struct req *r, json_t *changes, const char *field,
 }
 
 const char *
+record_int(struct req *r, long long v)
+{
+	return arena_printf(r->arena, "%lld", v);
+}
+
+const char *
 record_decimal(struct req *r, long long v, int digits, int trim)
 {
 	char	 buf[48], *dot;

@@ -95,6 +95,8 @@ const char	*record_money(struct req *, long long cents,
  */
 void	record_form_number(struct req *, json_t *changes, const char *field,
 	    const char *target, int digits, long long max, const char *why);
+/* v as statement text ("42"), on the request's arena. */
+const char	*record_int(struct req *, long long v);
 /*
  * v (units of 10^-digits) as a form shows it in the request's language:
  * "12.5" (en) or "12,5" (de); with trim set, trailing zero places go.

@@ -1113,7 +1113,8 @@ class FakeEtsy:
             count = len(rows)
         return Answer(200, '{"count": %d, "results": [%s]}' % (count, ", ".join(page)))
 
-    def _receipt_one(self, query, body, shop_id, receipt_id):
+    def _with_receipt(self, shop_id, receipt_id, answer):
+        """answer(receipt) under the lock, or the 404 of a wrong shop or receipt."""
         missing = self._shop(shop_id)
         if missing:
             return missing
@@ -1121,17 +1122,15 @@ class FakeEtsy:
             r = self._receipts.get(receipt_id)
             if r is None:
                 return error(404, "Could not find a Receipt with receipt_id = %d" % receipt_id)
-            return Answer(200, self._serialised(r))
+            return answer(r)
+
+    def _receipt_one(self, query, body, shop_id, receipt_id):
+        return self._with_receipt(shop_id, receipt_id,
+                                  lambda r: Answer(200, self._serialised(r)))
 
     def _receipt_transactions(self, query, body, shop_id, receipt_id):
-        missing = self._shop(shop_id)
-        if missing:
-            return missing
-        with self._lock:
-            r = self._receipts.get(receipt_id)
-            if r is None:
-                return error(404, "Could not find a Receipt with receipt_id = %d" % receipt_id)
-            return reply(200, {"count": len(r["transactions"]), "results": r["transactions"]})
+        return self._with_receipt(shop_id, receipt_id, lambda r: reply(
+            200, {"count": len(r["transactions"]), "results": r["transactions"]}))
 
     def _tracking(self, query, body, shop_id, receipt_id):
         missing = self._shop(shop_id)
