@@ -136,7 +136,7 @@ mkdir -p "$dir/files"
 "$bin" --config "$conf" migrate >"$dir/migrate.log" 2>&1 ||
 	{ tail "$dir/migrate.log" >&2; bench_die "migrate failed"; }
 "$bench_root/scripts/render-nginx" "$dir/nginx" --port "$port" --socket "$sock" \
-	--static "$bench_root/static" >/dev/null
+	--static "$bench_root/static" --files "$dir/files" >/dev/null
 nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" >"$dir/nginx.log" 2>&1 </dev/null &
 nginx_pid=$!
 

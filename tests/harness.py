@@ -262,7 +262,8 @@ class Printyard:
         self.run(["migrate"], timeout=120)
         # nginx first, so that the services' first live updates reach it
         render = [str(RENDER_NGINX), str(self.nginx_dir), "--port", str(self.port),
-                  "--socket", str(self.socket), "--static", str(self.static_dir)]
+                  "--socket", str(self.socket), "--static", str(self.static_dir),
+                  "--files", str(self.files_dir)]
         for k, v in self.limits.items():
             render += ["--" + k.replace("_", "-"), str(v)]
         subprocess.run(render, check=True)

@@ -79,7 +79,7 @@ static const struct stmt tel_stmts[] = {
 	  "SELECT p.id, p.kind::text AS kind, p.name, p.host, p.port, "
 	  "p.username, p.serial, p.secret, p.poll_idle_s, p.poll_busy_s, "
 	  "p.auth_failed_at IS NOT NULL AS auth_failed, p.tls_mode, "
-	  "p.tls_fingerprint, p.updated_at::text "
+	  "p.tls_fingerprint, p.files_port, p.updated_at::text "
 	  "AS version, s.status::text AS status FROM printers p LEFT JOIN "
 	  "printer_state s ON s.printer_id = p.id WHERE p.active ORDER BY "
 	  "p.id", 0 },
@@ -145,15 +145,18 @@ static const struct stmt tel_stmts[] = {
 	  "SELECT id, secret FROM printers WHERE lower(name) = lower($1)", 1 },
 	{ "tel_farm_next_id",
 	  "SELECT nextval(pg_get_serial_sequence('printers', 'id')) AS id", 0 },
+	/* Both: $1 id, $2 kind, $3 name, $4 model, $5 host, $6 port,
+	 * $7 serial, $8 username, $9 sealed secret, $10 files port. */
 	{ "tel_farm_insert",
 	  "INSERT INTO printers (id, kind, name, model, host, port, serial, "
-	  "username, secret) OVERRIDING SYSTEM VALUE VALUES ($1, "
+	  "username, secret, files_port) OVERRIDING SYSTEM VALUE VALUES ($1, "
 	  "$2::printer_kind, $3, $4, $5, $6::integer, $7, coalesce($8, "
-	  "'maker'), $9)", 9 },
+	  "'maker'), $9, $10::integer)", 10 },
 	{ "tel_farm_update",
 	  "UPDATE printers SET (kind, model, host, port, serial, username, "
-	  "secret) = ($2::printer_kind, $3, $4, $5::integer, $6, coalesce($7, "
-	  "'maker'), $8) WHERE id = $1", 8 },
+	  "secret, files_port) = ($2::printer_kind, $4, $5, $6::integer, $7, "
+	  "coalesce($8, 'maker'), $9, $10::integer) WHERE id = $1 AND "
+	  "lower(name) = lower($3)", 10 },
 };
 
 enum { ST_PRINTERS, ST_STATES, ST_TOUCH, ST_EVENT, ST_SAMPLES,
@@ -260,6 +263,7 @@ printer_from_row(struct tel *t, json_t *row)
 	    "version"));
 	copy_str(p->serial, sizeof(p->serial), json_row_str(row, "serial"));
 	p->port = (int)json_row_int(row, "port");
+	p->files_port = (int)json_row_int(row, "files_port");
 	p->poll_idle_s = (int)json_row_int(row, "poll_idle_s");
 	p->poll_busy_s = (int)json_row_int(row, "poll_busy_s");
 	p->auth_failed = json_is_true(json_object_get(row, "auth_failed"));
@@ -747,7 +751,7 @@ static int
 farm_printer(struct tel *t, json_t *o, struct err *e)
 {
 	json_t		*row;
-	const char	*prm[9], *name, *kind, *plain, *sealed, *id, *ctx;
+	const char	*prm[10], *name, *kind, *plain, *sealed, *id, *ctx;
 	const char	*model;
 	char		*old;
 	enum tel_kind	 k;
@@ -791,17 +795,6 @@ farm_printer(struct tel *t, json_t *o, struct err *e)
 		    strlen(plain));
 	prm[0] = id;
 	prm[1] = kind;
-	if (found) {
-		prm[2] = model;
-		prm[3] = json_row_str(o, "host");
-		prm[4] = arena_printf(t->a, "%lld", (long long)
-		    json_integer_value(json_object_get(o, "port")));
-		prm[5] = k == TEL_BAMBU ? json_row_str(o, "serial") : NULL;
-		prm[6] = json_row_str(o, "username");
-		prm[7] = sealed;
-		return db_exec(t->db, t->a, &tel_stmts[ST_FARM_UPDATE], prm,
-		    NULL, e);
-	}
 	prm[2] = name;
 	prm[3] = model;
 	prm[4] = json_row_str(o, "host");
@@ -810,7 +803,18 @@ farm_printer(struct tel *t, json_t *o, struct err *e)
 	prm[6] = k == TEL_BAMBU ? json_row_str(o, "serial") : NULL;
 	prm[7] = json_row_str(o, "username");
 	prm[8] = sealed;
-	return db_exec(t->db, t->a, &tel_stmts[ST_FARM_INSERT], prm, NULL, e);
+	/* a simulated Bambu printer's FTPS port, bound at random */
+	prm[9] = k == TEL_BAMBU && json_row_int(o, "ftp_port") > 0 ?
+	    arena_printf(t->a, "%lld", json_row_int(o, "ftp_port")) : NULL;
+	return db_exec(t->db, t->a, &tel_stmts[found ? ST_FARM_UPDATE :
+	    ST_FARM_INSERT], prm, NULL, e);
+}
+
+/* What Bambu certificates are checked against: --bambu-ca, else the farm's CA. */
+static const char *
+tel_bambu_ca(const struct tel *t)
+{
+	return t->bambu_ca != NULL ? t->bambu_ca : t->farm_ca;
 }
 
 /* Imports the farm file when it appeared or changed since last time. */
@@ -877,8 +881,8 @@ bambu_step(struct tel *t, struct tel_printer *p, double now)
 	if (p->auth_failed || p->no_secret || p->next_at > now)
 		return;
 	memset(&r, 0, sizeof(r));
-	if (bambu_watch_start(p, t->bambu_ca != NULL ? t->bambu_ca :
-	    t->farm_ca, poll_done, t, r.error, sizeof(r.error)) == 0)
+	if (bambu_watch_start(p, tel_bambu_ca(t), poll_done, t, r.error,
+	    sizeof(r.error)) == 0)
 		return;
 	bambu_watch_forget(p);
 	printer_state_init(&r.state);
@@ -981,8 +985,8 @@ telemetry_run(struct cmd_ctx *c, int argc, char **argv)
 		return cmd_fail("telemetry: cannot start libcurl");
 	if ((t.ctl = control_new(t.hp)) == NULL)
 		return cmd_fail("telemetry: out of memory");
-	if ((t.fl = files_new(c->cfg.file_store, c->cfg.upload_max, t.farm,
-	    t.bambu_ca, t.ctl)) == NULL)
+	if ((t.fl = files_new(c->cfg.file_store, c->cfg.upload_max,
+	    t.ctl)) == NULL)
 		return cmd_fail("telemetry: cannot start libcurl");
 	live_init(c->cfg.nchan_publish_url);
 	log_kv(LOG_INFO, "telemetry started", NULL);
@@ -1040,9 +1044,10 @@ telemetry_run(struct cmd_ctx *c, int argc, char **argv)
 		for (i = 0; i < nfds; i++)
 			if (fds[i].revents != 0)
 				bambu_watch_io(fdp[i], fds[i].revents);
-		control_step(t.ctl, t.db, t.a, t.ps, t.n, t.bambu_ca != NULL ?
-		    t.bambu_ca : t.farm_ca, tel_now());
-		files_step(t.fl, t.db, t.a, t.ps, t.n, tel_now());
+		control_step(t.ctl, t.db, t.a, t.ps, t.n, tel_bambu_ca(&t),
+		    tel_now());
+		files_step(t.fl, t.db, t.a, t.ps, t.n, tel_bambu_ca(&t),
+		    tel_now());
 		states_flush(&t);
 		now = tel_now();
 		if (now - last_flush >= TEL_FLUSH_S) {

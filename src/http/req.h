@@ -164,6 +164,13 @@ void		 req_header(struct req *, const char *name, const char *val);
 void		 req_cookie(struct req *, const char *name, const char *val,
 		    long max_age, int http_only);
 const char	*req_cookie_get(struct req *, const char *name);
+/*
+ * Answers with the file at rel inside the file store as a download named
+ * name: nginx sends the bytes (X-Accel-Redirect to /_files/, see
+ * nginx/printyard.conf.in), of any size.  ERR_NOT_FOUND when the file is
+ * missing; ERR_INTERNAL for a path that could leave the store.
+ */
+int		 req_send_file(struct req *, const char *rel, const char *name);
 /* Sets a one-shot flash message (catalog key) shown on the next page. */
 void		 req_flash(struct req *, const char *kind, const char *key);
 /*

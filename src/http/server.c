@@ -221,6 +221,39 @@ req_cookie(struct req *r, const char *name, const char *val, long max_age,
 	    strncmp(r->cfg->public_url, "https:", 6) == 0 ? "; Secure" : "");
 }
 
+/* What a stored path may hold: the store's own names, never "..". */
+#define STORE_PATH_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-"
+
+int
+req_send_file(struct req *r, const char *rel, const char *name)
+{
+	struct stat	 st;
+	char		*n, *q;
+
+	if (rel == NULL || rel[0] == '/' || rel[0] == '\0' ||
+	    strstr(rel, "..") != NULL || strspn(rel, STORE_PATH_CHARS) !=
+	    strlen(rel))
+		return err_set(&r->err, ERR_INTERNAL, "a stored file path is "
+		    "not inside the file store");
+	if (stat(arena_printf(r->arena, "%s/%s", r->cfg->file_store, rel),
+	    &st) != 0 || !S_ISREG(st.st_mode))
+		return err_set(&r->err, ERR_NOT_FOUND, "the stored copy is "
+		    "missing from the file store");
+	n = arena_strdup(r->arena, name != NULL ? name : "download");
+	for (q = n; *q != '\0'; q++)
+		if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20 ||
+		    *q == 0x7f)
+			*q = '_';
+	r->status = 200;
+	r->content_type_out = "application/octet-stream";
+	req_header(r, "Content-Disposition", arena_printf(r->arena,
+	    "attachment; filename=\"%s\"", n));
+	req_header(r, "X-Accel-Redirect", arena_printf(r->arena,
+	    "/_files/%s", rel));
+	return 0;
+}
+
 const char *
 req_cookie_get(struct req *r, const char *name)
 {

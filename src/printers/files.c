@@ -25,9 +25,9 @@
  * Transports, all on this module's own libcurl multi handle so the loop
  * never blocks: Bambu over implicit FTPS (ftps URLs: TLS from the first
  * byte, PROT P, user bblp and the access code; port 990 unless the
- * simulator's farm.json names another) with the certificate checked as
+ * printer's files_port names another) with the certificate checked as
  * printers/bambu.c checks it: chained to the Bambu CAs (or the farm's
- * test CA) and issued to the serial, which curl checks by connecting to
+ * test CA, which the worker passes in) and issued to the serial, which curl checks by connecting to
  * the address under the serial's name; PrusaLink (digest), OctoPrint
  * and Moonraker (X-Api-Key) over HTTP.
  *
@@ -167,10 +167,7 @@ struct files {
 	CURLM			*m;
 	char			*store;
 	long			 upload_max;
-	const char		*farm;
-	const char		*bambu_ca;
-	json_t			*farm_json;	/* last read */
-	struct timespec		 farm_mtime;
+	const char		*bambu_ca;	/* of this files_step */
 	struct files_job	*jobs;
 	double			 next_check;
 	struct control		*ctl;		/* starts Bambu uploads */
@@ -184,8 +181,7 @@ files_register(void)
 }
 
 struct files *
-files_new(const char *store, long upload_max, const char *farm,
-    const char *bambu_ca, struct control *ctl)
+files_new(const char *store, long upload_max, struct control *ctl)
 {
 	struct files	*f;
 
@@ -199,8 +195,6 @@ files_new(const char *store, long upload_max, const char *farm,
 		return NULL;
 	}
 	f->upload_max = upload_max;
-	f->farm = farm;
-	f->bambu_ca = bambu_ca;
 	f->ctl = ctl;
 	return f;
 }
@@ -232,7 +226,6 @@ files_free(struct files *f)
 		job_free(f, j);
 	}
 	curl_multi_cleanup(f->m);
-	json_decref(f->farm_json);
 	free(f->store);
 	free(f);
 }
@@ -274,32 +267,6 @@ cmd_end(struct db *db, struct arena *a, long long id, const char *code,
 	    "command"), "status", prm[1], "result", result, "code", code);
 	live_publish("printers", ev);
 	json_decref(ev);
-}
-
-/* ---- the farm file (simulated Bambu printers' FTPS ports) ---- */
-
-static json_t *
-farm_entry(struct files *f, const struct tel_printer *p)
-{
-	struct stat	 st;
-	json_t		*list, *o;
-	size_t		 i;
-
-	if (f->farm == NULL || stat(f->farm, &st) != 0)
-		return NULL;
-	if (f->farm_json == NULL || st.st_mtim.tv_sec !=
-	    f->farm_mtime.tv_sec || st.st_mtim.tv_nsec !=
-	    f->farm_mtime.tv_nsec) {
-		json_decref(f->farm_json);
-		f->farm_json = json_load_file(f->farm, 0, NULL);
-		f->farm_mtime = st.st_mtim;
-	}
-	list = json_object_get(f->farm_json, "printers");
-	json_array_foreach(list, i, o)
-		if (json_row_str(o, "name") != NULL &&
-		    strcmp(json_row_str(o, "name"), p->name) == 0)
-			return o;
-	return NULL;
 }
 
 /* ---- starting a transfer ---- */
@@ -396,8 +363,7 @@ job_setup(struct files *f, struct arena *a, struct files_job *j,
 {
 	const char	*url, *ca = f->bambu_ca, *tls_host;
 	char		 hdr[512];
-	json_t		*fe;
-	int		 port = FILES_FTPS_PORT;
+	int		 port;
 
 	if ((j->h = curl_easy_init()) == NULL) {
 		snprintf(why, whylen, "out of memory");
@@ -420,11 +386,7 @@ job_setup(struct files *f, struct arena *a, struct files_job *j,
 			    "against");
 			return -1;
 		}
-		fe = farm_entry(f, p);
-		if (fe != NULL && json_row_int(fe, "ftp_port") > 0)
-			port = (int)json_row_int(fe, "ftp_port");
-		if (ca == NULL && fe != NULL)
-			ca = json_row_str(f->farm_json, "ca_file");
+		port = p->files_port > 0 ? p->files_port : FILES_FTPS_PORT;
 		if (ca == NULL) {
 			snprintf(why, whylen, "no Bambu CA file to check the "
 			    "printer's certificate (--bambu-ca)");
@@ -1254,7 +1216,7 @@ auto_list(struct files *f, struct db *db, struct arena *a,
 
 void
 files_step(struct files *f, struct db *db, struct arena *a,
-    struct tel_printer **ps, size_t n, double now)
+    struct tel_printer **ps, size_t n, const char *bambu_ca, double now)
 {
 	struct err		 e = { 0 };
 	struct tel_printer	*p;
@@ -1265,6 +1227,7 @@ files_step(struct files *f, struct db *db, struct arena *a,
 
 	if (f == NULL)
 		return;
+	f->bambu_ca = bambu_ca;
 	if (f->jobs != NULL)
 		transfers(f, db, a, ps, n);
 	for (i = 0; i < n; i++)

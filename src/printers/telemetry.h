@@ -32,6 +32,7 @@ struct tel_printer {
 	char			 name[104];
 	char			 host[256];
 	int			 port;
+	int			 files_port;	/* Bambu FTPS, 0: 990 */
 	char			 username[104];
 	char			 serial[40];	/* Bambu: topic and TLS name */
 	char			*secret;	/* plain (malloc), or NULL */
@@ -204,12 +205,12 @@ struct files;
 void			 files_register(void);
 struct control;
 struct files		*files_new(const char *store, long upload_max,
-			    const char *farm, const char *bambu_ca,
 			    struct control *);
 void			 files_free(struct files *);
+/* bambu_ca: the CA file Bambu printers' certificates are checked against */
 void			 files_step(struct files *, struct db *,
 			    struct arena *, struct tel_printer **, size_t,
-			    double now);
+			    const char *bambu_ca, double now);
 /* 1 while transfers run (the loop should wake often). */
 int			 files_pending(const struct files *);
 

@@ -32,7 +32,6 @@
 #include "http/req.h"
 #include "res/record.h"
 
-#define PF_SERVE_MAX	(15L * 1024 * 1024)	/* what a page answer holds */
 
 #define PF_COLUMNS \
 	"f.id, f.printer_id, f.path, f.name, f.size, f.modified_at, " \
@@ -274,11 +273,7 @@ static int
 pf_content(struct req *r)
 {
 	json_t		*row;
-	const char	*prm[1], *rel, *path;
-	struct stat	 st;
-	char		 chunk[65536], *q, *name;
-	ssize_t		 n;
-	int		 fd;
+	const char	*prm[1];
 
 	prm[0] = pf_id(r, "fid");
 	if (db_one(r->db, r->arena, &pf_stmts[ST_ONE], prm, &row,
@@ -286,41 +281,12 @@ pf_content(struct req *r)
 		return r->err.code;
 	if (row == NULL)
 		return err_set(&r->err, ERR_NOT_FOUND, "no such printer file");
-	if ((rel = json_row_str(row, "file_path")) == NULL)
+	if (json_row_str(row, "file_path") == NULL)
 		return err_set(&r->err, ERR_NOT_FOUND, "this printer file was "
 		    "not downloaded yet");
-	if (strstr(rel, "..") != NULL || rel[0] == '/')
-		return err_set(&r->err, ERR_INTERNAL, "a stored file path is "
-		    "not inside the file store");
-	path = arena_printf(r->arena, "%s/%s", r->cfg->file_store, rel);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(fd, &st) != 0) {
-		if (fd >= 0)
-			close(fd);
-		err_set(&r->err, ERR_NOT_FOUND, "the downloaded copy is "
-		    "missing from the file store");
-		return ERR_NOT_FOUND;
-	}
-	if (st.st_size > PF_SERVE_MAX) {
-		close(fd);
-		err_set(&r->err, ERR_TOO_LARGE, "the file is larger than %ld "
-		    "bytes and cannot be served here", PF_SERVE_MAX);
-		return ERR_TOO_LARGE;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if (buf_add(&r->body_out, chunk, (size_t)n) != 0)
-			break;
-	close(fd);
-	if (n != 0)
-		return err_set(&r->err, ERR_INTERNAL, "the downloaded copy "
-		    "cannot be read");
-	name = arena_strdup(r->arena, json_row_str(row, "name"));
-	for (q = name; *q != '\0'; q++)
-		if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
-			*q = '_';
-	r->content_type_out = "application/octet-stream";
-	req_header(r, "Content-Disposition", arena_printf(r->arena,
-	    "attachment; filename=\"%s\"", name));
+	if (req_send_file(r, json_row_str(row, "file_path"), json_row_str(
+	    row, "name")) != 0)
+		return r->err.code;
 	req_header(r, "X-Content-SHA256", json_row_str(row, "sha256"));
 	return 0;
 }

@@ -39,7 +39,7 @@
 	"p.build_z_mm::float8 AS build_z_mm, p.power_w, " \
 	"p.machine_rate_cents_per_hour, p.location_id, l.name AS location, " \
 	"array_to_json(p.tags) AS tags, p.active, p.poll_idle_s, " \
-	"p.poll_busy_s, p.auth_failed_at, p.last_error, " \
+	"p.poll_busy_s, p.files_port, p.auth_failed_at, p.last_error, " \
 	"coalesce(s.status::text, 'offline') AS status, p.created_at, " \
 	"p.updated_at"
 #define PRINTER_FROM \
@@ -60,13 +60,13 @@
 	"kind, name, model, host, port, serial, username, tls_mode, " \
 	"nozzle_mm, build_x_mm, build_y_mm, build_z_mm, power_w, " \
 	"machine_rate_cents_per_hour, location_id, poll_idle_s, poll_busy_s, " \
-	"enclosure, active, tags, secret"
+	"files_port, enclosure, active, tags, secret"
 #define PRINTER_VALUES \
 	"$2::printer_kind, $3, $4, $5, $6::integer, $7, $8, $9, " \
 	"$10::numeric, $11::numeric, $12::numeric, $13::numeric, " \
 	"$14::integer, $15::bigint, $16::bigint, $17::integer, $18::integer, " \
-	"$19::boolean, $20::boolean, ARRAY(SELECT jsonb_array_elements_text(" \
-	"$21::jsonb)), $22"
+	"$19::integer, $20::boolean, $21::boolean, ARRAY(SELECT " \
+	"jsonb_array_elements_text($22::jsonb)), $23"
 
 static const struct stmt printers_stmts[] = {
 	{ "printers_list",
@@ -84,10 +84,10 @@ static const struct stmt printers_stmts[] = {
 	  "SELECT nextval(pg_get_serial_sequence('printers', 'id')) AS id", 0 },
 	{ "printers_create",
 	  "INSERT INTO printers (id, " PRINTER_SET ") OVERRIDING SYSTEM VALUE "
-	  "VALUES ($1, " PRINTER_VALUES ") RETURNING id", 22 },
+	  "VALUES ($1, " PRINTER_VALUES ") RETURNING id", 23 },
 	{ "printers_update",
 	  "UPDATE printers SET (" PRINTER_SET ") = (" PRINTER_VALUES ") "
-	  "WHERE id = $1 RETURNING id", 22 },
+	  "WHERE id = $1 RETURNING id", 23 },
 	{ "printers_in_use",
 	  "SELECT EXISTS (SELECT 1 FROM print_runs WHERE printer_id = $1) OR "
 	  "EXISTS (SELECT 1 FROM print_jobs WHERE printer_id = $1) AS used", 1 },
@@ -133,6 +133,7 @@ static const struct stock_field printers_fields[] = {
 	{ "location_id", SF_ID, 0, 0, 0, 0, NULL },
 	{ "poll_idle_s", SF_INT, 1, 1, 3600, 0, NULL },
 	{ "poll_busy_s", SF_INT, 1, 1, 3600, 0, NULL },
+	{ "files_port", SF_INT, 0, 1, 65535, 0, NULL },
 };
 #define NFIELDS		(sizeof(printers_fields) / sizeof(printers_fields[0]))
 /* $1 id, $2.. the fields, then enclosure, active, tags, secret. */
@@ -147,7 +148,7 @@ static const char *const printers_audited[] = { "kind", "name", "model",
     "host", "port", "serial", "username", "has_secret", "tls_mode",
     "enclosure", "nozzle_mm", "build_x_mm", "build_y_mm", "build_z_mm",
     "power_w", "machine_rate_cents_per_hour", "location_id", "tags",
-    "active", "poll_idle_s", "poll_busy_s" };
+    "active", "poll_idle_s", "poll_busy_s", "files_port" };
 
 static long long
 printers_default_port(const char *kind)
@@ -288,6 +289,10 @@ printers_check_kind(struct req *r, json_t *m, int has_secret)
 		    "digits such as 01S00A123456789");
 	if (kind == NULL)
 		return;
+	if (strcmp(kind, "bambu") != 0 && !json_is_null(json_object_get(m,
+	    "files_port")) && json_object_get(m, "files_port") != NULL)
+		err_field(&r->err, "files_port", "only a Bambu Lab printer has "
+		    "a files port (FTPS); the other kinds use the port above");
 	if (strcmp(kind, "bambu") == 0) {
 		if (serial == NULL && json_object_get(r->err.fields,
 		    "serial") == NULL)
@@ -368,6 +373,10 @@ printers_save(struct req *r, json_t *cur, json_t *in, json_t **row)
 	    json_integer_value(json_object_get(cur, "port")) ==
 	    printers_default_port(oldkind))
 		json_object_set_new(in, "port", json_null());
+	/* A printer that is no longer a Bambu keeps no files port. */
+	if (kind != NULL && strcmp(kind, "bambu") != 0 &&
+	    json_object_get(in, "files_port") == NULL)
+		json_object_set_new(in, "files_port", json_null());
 	/* Unset user name: PrusaLink's default. */
 	v = json_object_get(in, "username");
 	if (v != NULL && (json_is_null(v) || (json_is_string(v) &&
@@ -710,7 +719,7 @@ printers_form_input(struct req *r)
 	static const char *const plain[] = { "kind", "name", "model", "host",
 	    "port", "serial", "username", "tls_mode", "nozzle_mm",
 	    "build_x_mm", "build_y_mm", "build_z_mm", "power_w",
-	    "location_id", "poll_idle_s", "poll_busy_s" };
+	    "location_id", "poll_idle_s", "poll_busy_s", "files_port" };
 	json_t		*in, *tags;
 	const char	*s;
 	char		*all, *tok, *save, *t;
@@ -828,7 +837,8 @@ printers_page_delete(struct req *r)
 	{ "tags", IN_BODY, P_ANY, 0, 0, 0, NULL }, \
 	{ "active", IN_BODY, P_ANY, 0, 0, 0, NULL }, \
 	{ "poll_idle_s", IN_BODY, P_ANY, 0, 0, 0, NULL }, \
-	{ "poll_busy_s", IN_BODY, P_ANY, 0, 0, 0, NULL }
+	{ "poll_busy_s", IN_BODY, P_ANY, 0, 0, 0, NULL }, \
+	{ "files_port", IN_BODY, P_ANY, 0, 0, 0, NULL }
 
 #define FORM_RULES \
 	{ "kind", IN_BODY, P_STR, 0, 0, 20, NULL }, \
@@ -852,7 +862,8 @@ printers_page_delete(struct req *r)
 	{ "tags", IN_BODY, P_STR, 0, 0, 1000, NULL }, \
 	{ "active", IN_BODY, P_BOOL, 0, 0, 0, NULL }, \
 	{ "poll_idle_s", IN_BODY, P_STR, 0, 0, 10, NULL }, \
-	{ "poll_busy_s", IN_BODY, P_STR, 0, 0, 10, NULL }
+	{ "poll_busy_s", IN_BODY, P_STR, 0, 0, 10, NULL }, \
+	{ "files_port", IN_BODY, P_STR, 0, 0, 10, NULL }
 
 static const struct param list_params[] = {
 	{ "q", IN_QUERY, P_STR, 0, 0, 200, NULL },

@@ -8,6 +8,7 @@ extern const struct resource	apikeys_resource;
 extern const struct resource	auth_resource;
 extern const struct resource	health_resource;
 extern const struct resource	jobs_resource;
+extern const struct resource	live_resource;
 extern const struct resource	pages_resource;
 extern const struct resource	users_resource;
 /* inventory */
@@ -48,6 +49,7 @@ const struct resource *const resources[] = {
 	&users_resource,
 	&apikeys_resource,
 	&jobs_resource,
+	&live_resource,
 	&pages_resource,
 	/* inventory */
 	&locations_resource,

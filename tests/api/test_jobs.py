@@ -79,7 +79,7 @@ def test_dead_job_is_visible_and_an_owner_can_retry_it(api, owner_token, make_us
     assert api.post(f"/api/v1/jobs/{jid}/retry", headers=h).status_code == 200
 
 
-def test_job_events_reach_live_subscribers(api, server):
+def test_job_events_reach_live_subscribers(api, server, owner_token):
     import threading
     import requests
     seen = []
@@ -87,7 +87,8 @@ def test_job_events_reach_live_subscribers(api, server):
 
     def listen():
         with requests.get(api.base_url + "/live/sub/jobs", stream=True, timeout=20,
-                          headers={"Accept": "text/event-stream"}) as r:
+                          headers={"Accept": "text/event-stream",
+                                   "Authorization": "Bearer " + owner_token}) as r:
             assert r.status_code == 200
             ready.set()
             for line in r.iter_lines(chunk_size=1, decode_unicode=True):

@@ -11,12 +11,15 @@ import base64
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 
 import pytest
 
-from simfarm import registered, sim_bytes, sim_listing, start_sim, start_worker, stop_farm, wait_for
+from harness import free_port
+from simfarm import (ftps_session, registered, sim_bytes, sim_listing, start_sim, start_worker,
+                     stop_farm, wait_for)
 from util import csrf_of, page_session
 
 PREFIX = "Files "
@@ -311,3 +314,76 @@ def test_the_file_browser_page_shows_the_files_and_downloads_by_form(
         (items[0]["id"],)), 30)
     page = s.get(f"/printers/{fp['id']}/files")
     assert page.text.count('data-testid="pfile-downloaded"') == 1
+
+
+def refresh_result(api, h, server, pid):
+    r = api.post(f"/api/v1/printers/{pid}/files/refresh", headers=h)
+    assert r.status_code in (200, 202), r.text
+    cid = r.json()["command"]["id"]
+    assert wait_for(lambda: server.psql(
+        "SELECT 1 FROM printer_commands WHERE id = %s AND done_at IS NOT NULL", (cid,)), 60)
+    return server.psql("SELECT status::text, result, code FROM printer_commands "
+                       "WHERE id = %s", (cid,))[0]
+
+
+def test_a_bambu_printers_files_port_is_the_one_its_files_are_fetched_from(
+        api, h, server, farm):
+    fp = by_kind(farm, "bambu")
+    # the simulator bound its FTPS server at random; the farm import said where
+    p = api.get(f"/api/v1/printers/{fp['id']}", headers=h).json()
+    assert p["files_port"] == fp["ftp_port"]
+    closed = free_port()
+    r = api.patch(f"/api/v1/printers/{fp['id']}", json={"files_port": closed}, headers=h)
+    assert r.status_code == 200, r.text
+    # the worker takes up changed settings within a few seconds
+    failed = wait_for(lambda: (lambda res: res if res[0] == "failed" else None)(
+        refresh_result(api, h, server, fp["id"])), 30)
+    assert failed, "the listing still came from the old port"
+    st, res, code = failed
+    assert code == "unreachable" and f":{closed} (FTPS)" in res, res
+    r = api.patch(f"/api/v1/printers/{fp['id']}", json={"files_port": fp["ftp_port"]},
+                  headers=h)
+    assert r.status_code == 200, r.text
+    done = wait_for(lambda: (lambda res: res if res[0] == "done" else None)(
+        refresh_result(api, h, server, fp["id"])), 30)
+    assert done, "the listing did not come back from the printer's port"
+    assert {f["name"] for f in listing(api, h, fp["id"])["items"]} == set(sim_listing(fp))
+
+
+def test_a_20_mib_file_is_served_back_whole_by_nginx(api, h, server, farm, base_url):
+    fp = by_kind(farm, "bambu")
+    name = "big-%s.gcode" % os.urandom(4).hex()
+    data = b"".join(b"G1 X%d Y%d E0.0421 ; %08x\n" % (i % 250, i % 210, i)
+                    for i in range(700000))
+    assert len(data) > 20 * 1024 * 1024
+    ftp = ftps_session(fp)
+    try:
+        ftp.storbinary("STOR " + name, io.BytesIO(data))
+    finally:
+        ftp.quit()
+    refreshed(api, h, fp["id"])
+    item = wait_for(lambda: next((f for f in listing(api, h, fp["id"])["items"]
+                                  if f["name"] == name), None), 30)
+    assert item and item["size"] == len(data), item
+    body = download(api, h, server, fp["id"], item["path"])
+    assert body["command"]["status"] == "done", body
+    f = body["file"]
+    want = hashlib.sha256(data).hexdigest()
+    assert f["sha256"] == want
+    with api.get(f"/api/v1/printer-files/{f['id']}/content", headers=h, stream=True) as r:
+        assert r.status_code == 200, r.text[:300]
+        got = hashlib.sha256()
+        size = 0
+        for chunk in r.iter_content(1 << 16):
+            got.update(chunk)
+            size += len(chunk)
+        assert size == len(data) and got.hexdigest() == want
+        assert r.headers["X-Content-SHA256"] == want
+        assert r.headers["Content-Type"] == "application/octet-stream"
+        assert r.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert "X-Accel-Redirect" not in r.headers
+    # the bytes are only handed out after the application said so
+    assert api.get(f"/api/v1/printer-files/{f['id']}/content").status_code == 401
+    stored = server.psql("SELECT file_path FROM printer_files WHERE id = %s", (f["id"],))[0][0]
+    assert api.get("/_files/" + stored, headers=h).status_code == 404

@@ -153,6 +153,60 @@ def test_patch_changes_only_what_is_sent_and_validates_the_whole_printer(api, h)
                      headers=h).status_code == 404
 
 
+def test_only_a_bambu_printer_has_a_files_port(api, h, server):
+    p = create(api, h, bambu())
+    assert p["files_port"] is None          # the printer's own 990
+    p = create(api, h, bambu(files_port=2990))
+    assert p["files_port"] == 2990
+    for bad in (0, 65536, "nine", 9.5, True):
+        r = api.patch(f"/api/v1/printers/{p['id']}", json={"files_port": bad}, headers=h)
+        assert r.status_code == 422 and "files_port" in r.json()["error"]["fields"], (bad, r.text)
+    assert api.get(f"/api/v1/printers/{p['id']}", headers=h).json()["files_port"] == 2990
+    # the other kinds serve files on their API port
+    r = api.post("/api/v1/printers", headers=h, json={
+        "kind": "octoprint", "name": "Ender " + tag(), "host": "ender.lan",
+        "secret": "k-" + tag(), "files_port": 2121})
+    assert r.status_code == 422 and "files_port" in r.json()["error"]["fields"], r.text
+    # leaving Bambu drops the port, unless the request names one
+    r = api.patch(f"/api/v1/printers/{p['id']}", headers=h,
+                  json={"kind": "octoprint", "secret": "k-" + tag(), "files_port": 2990})
+    assert r.status_code == 422 and "files_port" in r.json()["error"]["fields"]
+    r = api.patch(f"/api/v1/printers/{p['id']}", headers=h,
+                  json={"kind": "octoprint", "secret": "k-" + tag()})
+    assert r.status_code == 200 and r.json()["files_port"] is None, r.text
+    before, after = server.psql(
+        "SELECT before->'files_port', after->'files_port' FROM audit_log WHERE "
+        "entity = 'printer' AND entity_id = %s AND action = 'update' ORDER BY id DESC "
+        "LIMIT 1", (str(p["id"]),))[0]
+    assert (before, after) == (2990, None)
+    # the database holds the same rule
+    with pytest.raises(Exception, match="printers_files_port_bambu"):
+        server.psql("UPDATE printers SET files_port = 990 WHERE id = %s", (p["id"],))
+
+
+def test_the_settings_form_sets_and_clears_the_files_port(api, h, make_user, server):
+    p = create(api, h, bambu())
+    s = page_session(api, make_user, "owner")
+    page = s.get(f"/settings/printers/{p['id']}")
+    assert page.status_code == 200 and 'name="files_port"' in page.text
+    form = {"kind": "bambu", "name": p["name"], "host": p["host"], "port": "",
+            "serial": p["serial"], "username": "maker", "secret": "", "tls_mode": "verify",
+            "nozzle_mm": "0.4", "poll_idle_s": "10", "poll_busy_s": "2", "active": "1",
+            "files_port": "2990", "_csrf": csrf_of(page.text)}
+    r = s.post(f"/settings/printers/{p['id']}", data=form, allow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    assert server.psql("SELECT files_port FROM printers WHERE id = %s", (p["id"],))[0][0] == 2990
+    assert 'name="files_port" value="2990"' in s.get(f"/settings/printers/{p['id']}").text
+    r = s.post(f"/settings/printers/{p['id']}", data=dict(form, files_port="99999"),
+               allow_redirects=False)
+    assert r.status_code == 422 and 'data-testid="error-files-port"' in r.text
+    assert server.psql("SELECT files_port FROM printers WHERE id = %s", (p["id"],))[0][0] == 2990
+    r = s.post(f"/settings/printers/{p['id']}", data=dict(form, files_port=""),
+               allow_redirects=False)
+    assert r.status_code == 303
+    assert server.psql("SELECT files_port FROM printers WHERE id = %s", (p["id"],))[0][0] is None
+
+
 def test_a_location_must_exist(api, h):
     loc = api.post("/api/v1/locations", json={"name": "Farm " + tag(), "kind": "other"},
                    headers=h)

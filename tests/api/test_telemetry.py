@@ -113,13 +113,14 @@ def test_the_farm_printers_are_registered_with_sealed_secrets(api, h, server, fa
             assert sealed.startswith("v1.") and plain not in sealed
 
 
-def test_state_changes_reach_live_subscribers(api, farm):
+def test_state_changes_reach_live_subscribers(api, farm, owner_token):
     seen, ready = [], threading.Event()
     ids = set(farm["ids"].values())
 
     def listen():
         with requests.get(api.base_url + "/live/sub/printers", stream=True, timeout=30,
-                          headers={"Accept": "text/event-stream"}) as r:
+                          headers={"Accept": "text/event-stream",
+                                   "Authorization": "Bearer " + owner_token}) as r:
             assert r.status_code == 200
             ready.set()
             for line in r.iter_lines(chunk_size=1, decode_unicode=True):
