@@ -78,6 +78,11 @@
 #define FILES_LIST_MAX		(4L * 1024 * 1024)
 #define FILES_MAX_LISTED	2000
 #define FILES_FTPS_PORT		990
+/* Bambu folders a listing walks: how many, how deep, and which never */
+#define FILES_MAX_FOLDERS	16
+#define FILES_FOLDER_DEPTH	2
+static const char *const files_skipped[] = { "timelapse", "image",
+    "logger" };	/* videos, camera pictures, logs */
 
 enum {
 	ST_QUEUED, ST_CLAIM, ST_END, ST_LISTING, ST_FIND, ST_STORED
@@ -148,6 +153,12 @@ struct files_job {
 	char			 path[1001];
 	char			 name[256];
 	char			 where[300];	/* host:port, for messages */
+	char			 base[400];	/* Bambu: URL of the root */
+	/* a Bambu listing walks the folders: what was found, what is left */
+	json_t			*found;
+	json_t			*folders;
+	int			 nfolders;	/* listed so far */
+	char			 folder[1001];	/* being listed; "" the root */
 	CURL			*h;
 	struct curl_slist	*hdrs;
 	struct curl_slist	*connect_to;
@@ -209,6 +220,8 @@ job_free(struct files *f, struct files_job *j)
 	curl_slist_free_all(j->hdrs);
 	curl_slist_free_all(j->connect_to);
 	curl_mime_free(j->mime);
+	json_decref(j->found);
+	json_decref(j->folders);
 	buf_free(&j->body);
 	free(j->out);
 	free(j);
@@ -406,10 +419,12 @@ job_setup(struct files *f, struct arena *a, struct files_job *j,
 			curl_easy_setopt(j->h, CURLOPT_INFILESIZE_LARGE,
 			    (curl_off_t)j->outlen);
 		}
+		snprintf(j->base, sizeof(j->base), "ftps://%s:%d", tls_host,
+		    port);
 		if (j->kind == JOB_LIST)
-			url = arena_printf(a, "ftps://%s:%d/", tls_host, port);
+			url = arena_printf(a, "%s/", j->base);
 		else
-			url = arena_printf(a, "ftps://%s:%d/%s", tls_host, port,
+			url = arena_printf(a, "%s/%s", j->base,
 			    http_path_escape(a, j->path[0] == '/' ?
 			    j->path + 1 : j->path));
 		curl_easy_setopt(j->h, CURLOPT_CONNECT_TO, j->connect_to);
@@ -716,12 +731,35 @@ octo_walk(json_t *list, json_t *files, int depth)
 static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
     "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
+/* A folder of the listing worth walking: not too deep, not media or logs. */
+static int
+folder_walked(const char *parent, const char *name)
+{
+	const char	*s;
+	size_t		 i;
+	int		 depth;
+
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    name[0] == '.')
+		return 0;
+	for (depth = 1, s = parent; *s != '\0'; s++)
+		depth += *s == '/';
+	if (parent[0] != '\0' && depth + 1 > FILES_FOLDER_DEPTH)
+		return 0;
+	for (i = 0; i < sizeof(files_skipped) / sizeof(files_skipped[0]); i++)
+		if (strcasecmp(name, files_skipped[i]) == 0)
+			return 0;
+	return 1;
+}
+
 /*
- * One line of a Unix-style LIST answer: "-rw-r--r-- 1 u g SIZE Mon DD
- * HH:MM|YYYY name".  Directories and links are skipped.
+ * One line of a Unix-style LIST answer of the folder `folder` ("" the
+ * root): "-rw-r--r-- 1 u g SIZE Mon DD HH:MM|YYYY name".  A folder
+ * ("d") worth walking goes into folders; links are skipped.
  */
 static void
-ftp_line(json_t *list, char *line, time_t now)
+ftp_line(json_t *list, json_t *folders, const char *folder, char *line,
+    time_t now)
 {
 	char		*tok[8], *s = line, *name, path[1002];
 	struct tm	 tm, nowtm;
@@ -731,7 +769,7 @@ ftp_line(json_t *list, char *line, time_t now)
 	json_t		*sz;
 	char		*ep;
 
-	if (line[0] != '-')
+	if (line[0] != '-' && line[0] != 'd')
 		return;
 	for (i = 0; i < 8; i++) {
 		while (*s == ' ' || *s == '\t')
@@ -750,6 +788,13 @@ ftp_line(json_t *list, char *line, time_t now)
 		name++;
 	if (*name == '\0' || strchr(name, '/') != NULL)
 		return;
+	if (line[0] == 'd') {
+		if (folder_walked(folder, name) && strlen(folder) + strlen(name) <
+		    900)
+			json_array_append_new(folders, json_sprintf("%s%s%s",
+			    folder, *folder != '\0' ? "/" : "", name));
+		return;
+	}
 	errno = 0;
 	size = strtoll(tok[4], &ep, 10);
 	if (errno != 0 || *ep != '\0' || size < 0)
@@ -778,10 +823,46 @@ ftp_line(json_t *list, char *line, time_t now)
 			t = timegm(&tm);
 		}
 	}
-	snprintf(path, sizeof(path), "/%s", name);
+	if ((size_t)snprintf(path, sizeof(path), "/%s%s%s", folder,
+	    *folder != '\0' ? "/" : "", name) >= sizeof(path))
+		return;
 	sz = json_integer(size);
 	add_entry(list, path, name, sz, t > 0 ? (double)t : 0, NULL);
 	json_decref(sz);
+}
+
+/*
+ * A Bambu listing answer: its files go into j->found, its folders onto
+ * j->folders.  When a folder is left (at most FILES_MAX_FOLDERS), the
+ * transfer starts again for it and 1 is answered; 0 when the walk is over.
+ */
+static int
+ftp_walk(struct files *f, struct arena *a, struct files_job *j)
+{
+	char	*line, *save;
+
+	if (j->found == NULL) {
+		j->found = json_array();
+		j->folders = json_array();
+	}
+	if (j->body.data != NULL)
+		for (line = strtok_r(j->body.data, "\r\n", &save);
+		    line != NULL; line = strtok_r(NULL, "\r\n", &save))
+			ftp_line(j->found, j->folders, j->folder, line,
+			    time(NULL));
+	if (json_array_size(j->folders) == 0 || j->nfolders >=
+	    FILES_MAX_FOLDERS || json_array_size(j->found) >=
+	    FILES_MAX_LISTED)
+		return 0;
+	snprintf(j->folder, sizeof(j->folder), "%s", json_string_value(
+	    json_array_get(j->folders, 0)));
+	json_array_remove(j->folders, 0);
+	j->nfolders++;
+	buf_reset(&j->body);
+	curl_multi_remove_handle(f->m, j->h);
+	curl_easy_setopt(j->h, CURLOPT_URL, arena_printf(a, "%s/%s/", j->base,
+	    http_path_escape(a, j->folder)));
+	return curl_multi_add_handle(f->m, j->h) == CURLM_OK;
 }
 
 /* The files a listing answer names; NULL with why when unreadable. */
@@ -790,20 +871,13 @@ listing_parse(struct files_job *j, char *why, size_t whylen)
 {
 	json_t		*root, *list, *arr, *o;
 	json_error_t	 je;
-	char		*line, *save;
 	size_t		 i;
 	char		 ref[1100];
 	const char	*name, *type;
 
+	if (j->pkind == TEL_BAMBU)	/* read folder by folder, ftp_walk */
+		return j->found != NULL ? json_incref(j->found) : json_array();
 	list = json_array();
-	if (j->pkind == TEL_BAMBU) {
-		if (j->body.data == NULL)
-			return list;
-		for (line = strtok_r(j->body.data, "\r\n", &save);
-		    line != NULL; line = strtok_r(NULL, "\r\n", &save))
-			ftp_line(list, line, time(NULL));
-		return list;
-	}
 	root = json_loadb(j->body.data != NULL ? j->body.data : "",
 	    j->body.len, 0, &je);
 	if (root == NULL) {
@@ -1165,7 +1239,10 @@ transfers(struct files *f, struct db *db, struct arena *a,
 			else
 				log_kv(LOG_INFO, "printer files not listed",
 				    "printer", j->pname, "error", why, NULL);
-		} else if (j->kind == JOB_LIST)
+		} else if (j->kind == JOB_LIST && j->pkind == TEL_BAMBU &&
+		    ftp_walk(f, a, j))
+			continue;	/* the next folder */
+		else if (j->kind == JOB_LIST)
 			list_done(f, db, a, j);
 		else if (j->kind == JOB_UPLOAD)
 			upload_done(f, db, a, j);

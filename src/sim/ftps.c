@@ -2,8 +2,10 @@
  * ftps.c -- the print files of a simulated printer and the FTPS server
  * of the simulated Bambu printers.
  *
- * Files: every printer holds SIM_NFILES built-in files made at first
- * use, with real content: its job file and a calibration cube.  A
+ * Files: every printer holds built-in files made at first use, with
+ * real content: its job file and a calibration cube (a Bambu printer
+ * also a cloud print in cache/ and a video in timelapse/, the only names
+ * with a folder; LIST of the root shows the folders as "d" lines).  A
  * G-code file carries a PrusaSlicer-style thumbnail block ("; thumbnail
  * begin WxH LEN" and base64 lines of a small PNG) and the slicer
  * comments for the print time, grams and filament type; a Bambu
@@ -31,8 +33,9 @@
  * access code it accepts.  One child process waits on every printer's
  * listening socket and forks one more per session, which is served with
  * blocking I/O: USER, PASS, PBSZ, PROT, TYPE, SYST, FEAT, OPTS, NOOP,
- * PWD, CWD (root only), EPSV, PASV, LIST, NLST, SIZE, MDTM, REST 0,
- * RETR, STOR (root only), DELE, ALLO, QUIT.  Data connections are TLS
+ * PWD, CWD (the root or a folder), CDUP, EPSV, PASV, LIST and NLST (a folder
+ * or a file), SIZE, MDTM, REST 0,
+ * RETR, STOR (into the root only), DELE, ALLO, QUIT.  Data connections are TLS
  * too (the session cache lets clients resume the control connection's
  * session); an upload ends at the client's close_notify or at a plain
  * close of the data connection.  The children die with the simulator.
@@ -388,7 +391,11 @@ with_ext(char *out, size_t outlen, const char *name, const char *ext)
 	snprintf(out, outlen, "%s%s", base, ext);
 }
 
-/* The built-in files: the job file and a calibration cube. */
+/*
+ * The built-in files: the job file and a calibration cube; a Bambu
+ * printer also holds a cloud print in /cache and a video in /timelapse,
+ * as the real ones do (their only names with a folder).
+ */
 static void
 builtin_make(struct sim_printer *p)
 {
@@ -433,6 +440,18 @@ builtin_make(struct sim_printer *p)
 	buf_init(&out, 1 << 24);
 	gcode_make(&out, "OrcaSlicer 2.2.0", 754, 3.21, &png, 16, 16);
 	file_set(&p->builtin[1], "calibration_cube.gcode", &out, now - 86400);
+	p->nbuiltin = 2;
+	if (p->kind == SIM_BAMBU) {
+		buf_init(&out, 1 << 24);
+		threemf_make(&out, 2712, 8.42, &png);
+		file_set(&p->builtin[2], "cache/cloud_benchy.gcode.3mf", &out,
+		    now - 7200);
+		buf_init(&out, 4096);
+		buf_add(&out, "\0\0\0\030ftypmp42", 12);
+		file_set(&p->builtin[3], "timelapse/video_2026-01-05_10-00-00"
+		    ".mp4", &out, now - 7200);
+		p->nbuiltin = 4;
+	}
 	buf_free(&png);
 }
 
@@ -572,9 +591,9 @@ files_scan(struct sim_printer *p)
 			}
 	}
 	qsort(ups, nups, sizeof(*ups), by_name);
-	if ((view = calloc(SIM_NFILES + nups, sizeof(*view))) == NULL)
+	if ((view = calloc(p->nbuiltin + nups, sizeof(*view))) == NULL)
 		abort();
-	for (i = 0; i < SIM_NFILES; i++) {
+	for (i = 0; i < p->nbuiltin; i++) {
 		hidden = 0;
 		for (j = 0; j < nups && !hidden; j++)
 			hidden = strcmp(ups[j].name, p->builtin[i].name) == 0;
@@ -786,7 +805,7 @@ sim_file_delete(struct sim_printer *p, const char *name)
 	if (!found)
 		return -1;
 	/* a built-in file of that name stays hidden in every process */
-	for (i = 0; i < SIM_NFILES; i++) {
+	for (i = 0; i < p->nbuiltin; i++) {
 		if (strcmp(p->builtin[i].name, name) != 0)
 			continue;
 		if (p->upload_dir[0] == '\0' || dir_make(p->upload_dir) != 0 ||
@@ -809,6 +828,7 @@ struct ftps {
 	int			 pasv;		/* listening data socket */
 	int			 logged_in;
 	int			 user_ok;
+	char			 cwd[SIM_NAME_MAX];	/* "": the root */
 	char			 line[FTPS_LINE];
 };
 
@@ -969,39 +989,118 @@ data_send(struct ftps *f, const void *d, size_t len)
 	return rc;
 }
 
+/*
+ * arg as a name from the root: "/cache/x" and, in folder cache, "x" are
+ * "cache/x"; NULL stays NULL.  Trailing slashes go.  A name too long for
+ * out comes back as it was sent, for the caller to refuse.
+ */
+static const char *
+ftps_path(const struct ftps *f, const char *arg, char *out, size_t outlen)
+{
+	size_t	n;
+
+	if (arg == NULL)
+		return NULL;
+	if (*arg == '/' || f->cwd[0] == '\0')
+		n = (size_t)snprintf(out, outlen, "%s", arg);
+	else
+		n = (size_t)snprintf(out, outlen, "%s/%s", f->cwd, arg);
+	if (n >= outlen)	/* too long a name: as sent, it names no file */
+		return arg;
+	while (*out == '/')
+		memmove(out, out + 1, strlen(out));
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+	return out;
+}
+
+/* 1 when some file of the printer lies in folder dir. */
+static int
+folder_exists(struct sim_printer *p, const char *dir)
+{
+	const struct sim_file	*fl;
+	size_t			 n, i, len = strlen(dir);
+
+	fl = sim_files(p, &n);
+	for (i = 0; i < n; i++)
+		if (len > 0 && strncmp(fl[i].name, dir, len) == 0 &&
+		    fl[i].name[len] == '/')
+			return 1;
+	return 0;
+}
+
+/* The folder of name ("cache" of "cache/x.3mf"), in dir; 0 at the root. */
+static int
+folder_of(const char *name, char *dir, size_t dirlen)
+{
+	const char	*slash = strchr(name, '/');
+
+	if (slash == NULL || (size_t)(slash - name) >= dirlen)
+		return 0;
+	memcpy(dir, name, (size_t)(slash - name));
+	dir[slash - name] = '\0';
+	return 1;
+}
+
+/*
+ * LIST and NLST of the root (files, then one "d" line per folder), of a
+ * folder ("cache", "/cache/") or of one file.
+ */
 static void
 do_list(struct ftps *f, const char *arg, int names_only)
 {
 	const struct sim_file	*fl;
 	struct buf		 b;
 	struct tm		 tm;
-	char			 when[32];
+	char			 when[32], dir[SIM_NAME_MAX], seen[SIM_NAME_MAX],
+				 want[SIM_NAME_MAX];
+	const char		*shown_name;
 	size_t			 n, i, shown = 0;
+	int			 in_folder;
 
-	/* options such as "-a" and the root itself list the root */
+	/* options such as "-a" go; no name lists the current folder */
 	if (arg != NULL && *arg == '-')
 		arg = strchr(arg, ' ') != NULL ? strchr(arg, ' ') + 1 : NULL;
-	if (arg != NULL && (*arg == '\0' || strcmp(arg, "/") == 0 ||
-	    strcmp(arg, ".") == 0))
-		arg = NULL;
-	while (arg != NULL && *arg == '/')
-		arg++;
+	if (arg == NULL || *arg == '\0' || strcmp(arg, ".") == 0)
+		memcpy(want, f->cwd, sizeof(want));
+	else
+		ftps_path(f, arg, want, sizeof(want));
 	fl = sim_files(f->p, &n);
 	buf_init(&b, 1 << 20);
+	seen[0] = '\0';
 	for (i = 0; i < n; i++) {
-		if (arg != NULL && strcmp(arg, fl[i].name) != 0)
+		in_folder = folder_of(fl[i].name, dir, sizeof(dir));
+		shown_name = fl[i].name;
+		if (want[0] == '\0' && in_folder) {
+			/* the root shows a folder once (files come by folder) */
+			if (strcmp(dir, seen) == 0)
+				continue;
+			snprintf(seen, sizeof(seen), "%s", dir);
+			shown++;
+			if (names_only)
+				buf_printf(&b, "%s\r\n", dir);
+			else
+				buf_printf(&b, "drwxrwxrwx   2 root     root     "
+				    "      4096 Jan  1 00:00 %s\r\n", dir);
 			continue;
+		}
+		if (want[0] != '\0' && strcmp(want, fl[i].name) != 0) {
+			if (!in_folder || strcmp(want, dir) != 0)
+				continue;
+			shown_name = fl[i].name + strlen(dir) + 1;
+		}
 		shown++;
 		if (names_only) {
-			buf_printf(&b, "%s\r\n", fl[i].name);
+			buf_printf(&b, "%s\r\n", shown_name);
 			continue;
 		}
 		gmtime_r(&fl[i].mtime, &tm);
 		strftime(when, sizeof(when), "%b %e %H:%M", &tm);
 		buf_printf(&b, "-rw-rw-rw-   1 root     root     %10zu %s %s"
-		    "\r\n", fl[i].len, when, fl[i].name);
+		    "\r\n", fl[i].len, when, shown_name);
 	}
-	if (arg != NULL && shown == 0)
+	if (want[0] != '\0' && shown == 0)
 		reply(f, "550 No such file or directory.");
 	else
 		data_send(f, b.data, b.len);
@@ -1092,7 +1191,8 @@ session(struct ftps *f)
 {
 	const struct sim_file	*fl;
 	struct tm		 tm;
-	char			*arg, cmd[8], when[32];
+	char			*arg, cmd[8], when[32], path[SIM_NAME_MAX];
+	const char		*name;
 	size_t			 i;
 	int			 port;
 
@@ -1142,12 +1242,26 @@ session(struct ftps *f)
 		else if (strcmp(cmd, "TYPE") == 0)
 			reply(f, "200 Type set.");
 		else if (strcmp(cmd, "PWD") == 0)
-			reply(f, "257 \"/\" is the current directory.");
-		else if (strcmp(cmd, "CWD") == 0) {
-			if (arg == NULL || strcmp(arg, "/") == 0 ||
-			    strcmp(arg, ".") == 0 || *arg == '\0')
-				reply(f, "250 Directory changed.");
+			reply(f, "257 \"/%s\" is the current directory.",
+			    f->cwd);
+		else if (strcmp(cmd, "CDUP") == 0 || (strcmp(cmd, "CWD") ==
+		    0 && arg != NULL && strcmp(arg, "..") == 0)) {
+			if (strrchr(f->cwd, '/') != NULL)
+				*strrchr(f->cwd, '/') = '\0';
 			else
+				f->cwd[0] = '\0';
+			reply(f, "250 Directory changed.");
+		} else if (strcmp(cmd, "CWD") == 0) {
+			name = arg;
+			if (name == NULL || *name == '\0' || strcmp(name,
+			    ".") == 0)
+				reply(f, "250 Directory changed.");
+			else if (*(name = ftps_path(f, name, path,
+			    sizeof(path))) == '\0' || folder_exists(f->p,
+			    name)) {
+				snprintf(f->cwd, sizeof(f->cwd), "%s", name);
+				reply(f, "250 Directory changed.");
+			} else
 				reply(f, "550 No such directory.");
 		} else if (strcmp(cmd, "EPSV") == 0) {
 			if (pasv_open(f, &port) != 0)
@@ -1167,13 +1281,15 @@ session(struct ftps *f)
 		else if (strcmp(cmd, "NLST") == 0)
 			do_list(f, arg, 1);
 		else if (strcmp(cmd, "SIZE") == 0) {
-			if (arg == NULL || (fl = sim_file_find(f->p, arg)) ==
+			if ((name = ftps_path(f, arg, path, sizeof(path))) ==
+			    NULL || (fl = sim_file_find(f->p, name)) ==
 			    NULL)
 				reply(f, "550 No such file.");
 			else
 				reply(f, "213 %zu", fl->len);
 		} else if (strcmp(cmd, "MDTM") == 0) {
-			if (arg == NULL || (fl = sim_file_find(f->p, arg)) ==
+			if ((name = ftps_path(f, arg, path, sizeof(path))) ==
+			    NULL || (fl = sim_file_find(f->p, name)) ==
 			    NULL)
 				reply(f, "550 No such file.");
 			else {
@@ -1188,15 +1304,17 @@ session(struct ftps *f)
 			else
 				reply(f, "501 Only REST 0.");
 		} else if (strcmp(cmd, "RETR") == 0) {
-			if (arg == NULL || (fl = sim_file_find(f->p, arg)) ==
+			if ((name = ftps_path(f, arg, path, sizeof(path))) ==
+			    NULL || (fl = sim_file_find(f->p, name)) ==
 			    NULL)
 				reply(f, "550 No such file.");
 			else
 				data_send(f, fl->data, fl->len);
 		} else if (strcmp(cmd, "STOR") == 0)
-			do_stor(f, arg);
+			do_stor(f, ftps_path(f, arg, path, sizeof(path)));
 		else if (strcmp(cmd, "DELE") == 0) {
-			if (arg == NULL || sim_file_delete(f->p, arg) != 0)
+			if ((name = ftps_path(f, arg, path, sizeof(path))) ==
+			    NULL || sim_file_delete(f->p, name) != 0)
 				reply(f, "550 No such file.");
 			else
 				reply(f, "250 File deleted.");
@@ -1430,7 +1548,7 @@ ftps_cleanup(struct sim *s)
 		list_free(p->files, p->nfiles);
 		p->files = NULL;
 		p->nfiles = 0;
-		for (j = 0; p->builtin != NULL && j < SIM_NFILES; j++)
+		for (j = 0; p->builtin != NULL && j < p->nbuiltin; j++)
 			free(p->builtin[j].data);
 		free(p->builtin);
 		p->builtin = NULL;

@@ -62,7 +62,7 @@ struct sim_conn;
 struct mosquitto;
 
 /* A print file held by a simulated printer (ftps.c). */
-#define SIM_NFILES		2	/* built-in files per printer */
+#define SIM_NFILES		4	/* built-in files per printer, at most */
 #define SIM_NAME_MAX		128	/* a file name's bytes with its NUL */
 #define SIM_UPLOAD_MAX		(64 * 1024 * 1024)	/* bytes per file */
 #define SIM_HTTP_UPLOAD_MAX	(16 * 1024 * 1024)	/* an upload's body */
@@ -145,6 +145,7 @@ struct sim_printer {
 
 	/* print files and (Bambu) the FTPS server (ftps.c) */
 	struct sim_file		*builtin;	/* NULL: not made yet */
+	size_t			 nbuiltin;
 	struct sim_file		*files;		/* what the printer holds */
 	size_t			 nfiles;
 	char			 upload_dir[600];	/* "": takes none */

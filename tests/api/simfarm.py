@@ -158,11 +158,22 @@ def sim_listing(fp):
     """{name: size} as the printer lists its files (a new FTPS session, so
     for Bambu another process than the one that took the upload)."""
     if fp["kind"] == "bambu":
+        # the root and its folders, but videos, pictures and logs are no print files
         ftp = ftps_session(fp)
-        lines = []
-        ftp.retrlines("LIST", lines.append)
+        files, folders = {}, [""]
+        while folders:
+            folder = folders.pop(0)
+            lines = []
+            ftp.retrlines("LIST /" + folder, lines.append)
+            for l in lines:
+                cols = l.split(None, 8)
+                if l.startswith("d"):
+                    if cols[8] not in ("timelapse", "image", "logger"):
+                        folders.append(folder + "/" + cols[8] if folder else cols[8])
+                else:
+                    files[cols[8]] = int(cols[4])
         ftp.quit()
-        return {l.split(None, 8)[8]: int(l.split(None, 8)[4]) for l in lines}
+        return files
     if fp["kind"] == "prusalink":
         r = requests.get(sim_base(fp) + "/api/v1/files/usb/", timeout=10, **sim_auth(fp))
         assert r.status_code == 200, r.text

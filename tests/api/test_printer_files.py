@@ -153,6 +153,23 @@ def test_the_listing_reaches_the_api_with_the_printers_names_and_sizes(api, h, f
     assert mods == sorted(mods, reverse=True)
 
 
+def test_a_bambu_printers_folders_are_walked_but_not_its_videos(api, h, server, farm):
+    fp = by_kind(farm, "bambu")
+    items = refreshed(api, h, fp["id"])["items"]
+    paths = {f["path"] for f in items}
+    # the sim's cloud print lies in /cache, its timelapse video in /timelapse
+    cached = [f for f in items if f["path"].startswith("/cache/")]
+    assert [f["name"] for f in cached] == ["cloud_benchy.gcode.3mf"], paths
+    assert not any(p.startswith("/timelapse") for p in paths), paths
+    assert {p.count("/") for p in paths} == {1, 2}
+    data = sim_bytes(fp, "cache/cloud_benchy.gcode.3mf")
+    body = download(api, h, server, fp["id"], cached[0]["path"])
+    assert body["command"]["status"] == "done", body["command"]
+    assert body["file"]["sha256"] == hashlib.sha256(data).hexdigest()
+    seconds, _ = slicer_estimates(gcode_text(data, "x.3mf"))
+    assert body["file"]["est_seconds"] == seconds
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_download_is_stored_with_the_checksum_of_the_printers_bytes(
         api, h, server, farm, kind):
@@ -185,7 +202,7 @@ def test_thumbnail_and_slicer_estimates_match_the_file(api, h, server, farm, kin
     fp = by_kind(farm, kind)
     items = refreshed(api, h, fp["id"])["items"]
     for f in items:
-        data = sim_bytes(fp, f["name"])
+        data = sim_bytes(fp, f["path"].lstrip("/") if kind == "bambu" else f["name"])
         body = download(api, h, server, fp["id"], f["path"])
         assert body["command"]["status"] == "done", body["command"]
         stored = body["file"]

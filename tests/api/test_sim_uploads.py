@@ -524,3 +524,35 @@ def test_a_deleted_file_leaves_the_listing(farm, kind):
     else:
         r = requests.delete(sim_base(fp) + path + "doomed.gcode", timeout=10, **sim_auth(fp))
         assert r.status_code == 404
+
+
+def test_the_bambu_printers_folders_are_listed_entered_and_read(farm):
+    fp = printer(farm, "bambu")
+    ftp = ftps_session(fp)
+    try:
+        root = []
+        ftp.retrlines("LIST", root.append)
+        folders = sorted(l.split(None, 8)[8] for l in root if l.startswith("d"))
+        assert folders == ["cache", "timelapse"]
+        cache = []
+        ftp.retrlines("LIST /cache/", cache.append)
+        assert [l.split(None, 8)[8] for l in cache] == ["cloud_benchy.gcode.3mf"]
+        whole = bytearray()
+        ftp.retrbinary("RETR /cache/cloud_benchy.gcode.3mf", whole.extend)
+        # in the folder, names are relative to it
+        assert ftp.cwd("cache").startswith("250")
+        assert ftp.pwd() == "/cache"
+        assert ftp.nlst() == ["cloud_benchy.gcode.3mf"]
+        again = bytearray()
+        ftp.retrbinary("RETR cloud_benchy.gcode.3mf", again.extend)
+        assert bytes(again) == bytes(whole) and whole[:2] == b"PK"
+        assert ftp.size("cloud_benchy.gcode.3mf") == len(whole)
+        # uploads go to the root only
+        with pytest.raises(ftplib.error_perm, match="^553"):
+            ftp.storbinary("STOR here.gcode", io.BytesIO(b"G28\n"))
+        with pytest.raises(ftplib.error_perm, match="^550"):
+            ftp.cwd("/nowhere")
+        assert ftp.cwd("..").startswith("250") and ftp.pwd() == "/"
+        assert "cloud_benchy.gcode.3mf" not in ftp.nlst()
+    finally:
+        ftp.close()
