@@ -780,8 +780,10 @@ etsy_page(struct req *r)
 	if (req_has(r, "sync"))
 		json_object_set_new(r->out, "sync_id", json_integer(req_int(r,
 		    "sync", 0)));
-	json_object_set_new(r->out, "live_url", json_string(
-	    "/live/sub/etsy"));
+	/* sync progress is for those who may sync (src/res/live.c) */
+	if (r->who.role & (ROLE_OWNER | ROLE_STAFF))
+		json_object_set_new(r->out, "live_url", json_string(
+		    "/live/sub/etsy"));
 	return 0;
 }
 

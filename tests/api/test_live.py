@@ -128,3 +128,11 @@ def test_a_quote_channel_is_public_and_unknown_names_are_refused(server, owner_t
                  "printers-x", "Dashboard"):
         assert status_of(server.base_url, name)[0] in (401, 404), name
         assert status_of(server.base_url, name, bearer(owner_token))[0] == 404, name
+
+
+def test_a_page_follows_only_a_channel_its_reader_may_follow(api, make_user):
+    from util import page_session
+    for role, url in (("owner", "/live/sub/etsy"), ("accountant", "/live/sub/dashboard")):
+        page = page_session(api, make_user, role).get("/settings/etsy")
+        assert page.status_code == 200
+        assert f'data-live-url="{url}"' in page.text, role
