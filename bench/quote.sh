@@ -41,7 +41,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # shellcheck disable=SC2046
-"$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$root/src" -I"$build" \
+"$cc" -std=c11 -O2 -D_GNU_SOURCE -I"$root/src" -I"$root/tests/unit" -I"$build" \
 	"$root/bench/quote_measure.c" "$root/src/parse/mesh.c" \
 	"$root/src/parse/meshobj.c" "$root/src/parse/model3mf.c" \
 	"$root/src/parse/zipread.c" "$root/src/core/err.c" \

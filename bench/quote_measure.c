@@ -22,25 +22,9 @@
 #include "core/err.h"
 #include "parse/mesh.h"
 #include "parse/model3mf.h"
+#include "volsink.h"	/* tests/unit: the mesh tests' volume sink */
 
 #define RUNS_MAX	100
-
-struct vol {
-	double	six;		/* six times the signed volume */
-	size_t	n;
-};
-
-static void
-vol_triangle(void *ctx, const double a[3], const double b[3],
-    const double c[3])
-{
-	struct vol	*v = ctx;
-
-	v->six += a[0] * (b[1] * c[2] - b[2] * c[1]) -
-	    a[1] * (b[0] * c[2] - b[2] * c[0]) +
-	    a[2] * (b[0] * c[1] - b[1] * c[0]);
-	v->n++;
-}
 
 static double
 now(void)
@@ -90,7 +74,7 @@ main(int argc, char **argv)
 	struct mesh_stats	 st;
 	struct model3mf		 m;
 	struct err		 e;
-	struct vol		 v;
+	struct vol_sink		 v;
 	double			 t[RUNS_MAX], t0;
 	const char		*path;
 	char			*data;

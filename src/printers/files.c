@@ -27,8 +27,8 @@
  * byte, PROT P, user bblp and the access code; port 990 unless the
  * printer's files_port names another) with the certificate checked as
  * printers/bambu.c checks it: chained to the Bambu CAs (or the farm's
- * test CA, which the worker passes in) and issued to the serial, which curl checks by connecting to
- * the address under the serial's name; PrusaLink (digest), OctoPrint
+ * test CA, which the worker passes in) and issued to the serial, which
+ * curl checks by connecting to the address under the serial's name; PrusaLink (digest), OctoPrint
  * and Moonraker (X-Api-Key) over HTTP.
  *
  * A download is held in memory up to upload_max bytes (a larger one is
@@ -77,6 +77,7 @@
 #define FILES_DOWNLOAD_MS	600000L
 #define FILES_LIST_MAX		(4L * 1024 * 1024)
 #define FILES_MAX_LISTED	2000
+#define FILES_PATH_MAX		1000	/* bytes of a listed path */
 #define FILES_FTPS_PORT		990
 /* Bambu folders a listing walks: how many, how deep, and which never */
 #define FILES_MAX_FOLDERS	16
@@ -150,7 +151,7 @@ struct files_job {
 	long long		 file_id;
 	enum tel_kind		 pkind;
 	char			 pname[104];
-	char			 path[1001];
+	char			 path[FILES_PATH_MAX + 1];
 	char			 name[256];
 	char			 where[300];	/* host:port, for messages */
 	char			 base[400];	/* Bambu: URL of the root */
@@ -158,7 +159,7 @@ struct files_job {
 	json_t			*found;
 	json_t			*folders;
 	int			 nfolders;	/* listed so far */
-	char			 folder[1001];	/* being listed; "" the root */
+	char			 folder[FILES_PATH_MAX + 1];	/* "": the root */
 	CURL			*h;
 	struct curl_slist	*hdrs;
 	struct curl_slist	*connect_to;
@@ -678,7 +679,7 @@ add_entry(json_t *list, const char *path, const char *name, json_t *size,
 {
 	json_t	*o;
 
-	if (path == NULL || *path == '\0' || strlen(path) > 1000 ||
+	if (path == NULL || *path == '\0' || strlen(path) > FILES_PATH_MAX ||
 	    json_array_size(list) >= FILES_MAX_LISTED)
 		return;
 	if (name == NULL || *name == '\0')
@@ -731,20 +732,21 @@ octo_walk(json_t *list, json_t *files, int depth)
 static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
     "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
-/* A folder of the listing worth walking: not too deep, not media or logs. */
+/* A folder of the listing worth walking: not hidden, too deep, media or logs. */
 static int
 folder_walked(const char *parent, const char *name)
 {
 	const char	*s;
 	size_t		 i;
-	int		 depth;
+	int		 depth;	/* the folder's: 1 in the root */
 
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    name[0] == '.')
+	if (name[0] == '.')
 		return 0;
 	for (depth = 1, s = parent; *s != '\0'; s++)
 		depth += *s == '/';
-	if (parent[0] != '\0' && depth + 1 > FILES_FOLDER_DEPTH)
+	if (parent[0] != '\0')
+		depth++;
+	if (depth > FILES_FOLDER_DEPTH)
 		return 0;
 	for (i = 0; i < sizeof(files_skipped) / sizeof(files_skipped[0]); i++)
 		if (strcasecmp(name, files_skipped[i]) == 0)
@@ -761,7 +763,7 @@ static void
 ftp_line(json_t *list, json_t *folders, const char *folder, char *line,
     time_t now)
 {
-	char		*tok[8], *s = line, *name, path[1002];
+	char		*tok[8], *s = line, *name, path[FILES_PATH_MAX + 2];
 	struct tm	 tm, nowtm;
 	long long	 size;
 	int		 i, mon = -1;
@@ -789,8 +791,8 @@ ftp_line(json_t *list, json_t *folders, const char *folder, char *line,
 	if (*name == '\0' || strchr(name, '/') != NULL)
 		return;
 	if (line[0] == 'd') {
-		if (folder_walked(folder, name) && strlen(folder) + strlen(name) <
-		    900)
+		if (folder_walked(folder, name) && strlen(folder) +
+		    strlen(name) + 2 <= FILES_PATH_MAX)
 			json_array_append_new(folders, json_sprintf("%s%s%s",
 			    folder, *folder != '\0' ? "/" : "", name));
 		return;

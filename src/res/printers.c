@@ -275,6 +275,7 @@ static void
 printers_check_kind(struct req *r, json_t *m, int has_secret)
 {
 	const char	*kind, *host, *serial;
+	json_t		*files_port;
 
 	kind = json_string_value(json_object_get(m, "kind"));
 	host = json_string_value(json_object_get(m, "host"));
@@ -289,8 +290,9 @@ printers_check_kind(struct req *r, json_t *m, int has_secret)
 		    "digits such as 01S00A123456789");
 	if (kind == NULL)
 		return;
-	if (strcmp(kind, "bambu") != 0 && !json_is_null(json_object_get(m,
-	    "files_port")) && json_object_get(m, "files_port") != NULL)
+	files_port = json_object_get(m, "files_port");
+	if (strcmp(kind, "bambu") != 0 && files_port != NULL &&
+	    !json_is_null(files_port))
 		err_field(&r->err, "files_port", "only a Bambu Lab printer has "
 		    "a files port (FTPS); the other kinds use the port above");
 	if (strcmp(kind, "bambu") == 0) {

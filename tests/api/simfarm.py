@@ -18,17 +18,12 @@ import requests
 from requests.auth import HTTPDigestAuth
 
 from harness import _die_with_parent, default_bin
+import util
 
 
 def wait_for(fn, timeout=60, step=0.3):
-    """fn's first true value within timeout seconds, else its last value."""
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
+    """util.wait_for with the longer wait a simulated farm needs."""
+    return util.wait_for(fn, timeout, step)
 
 
 class Proc:

@@ -1,15 +1,7 @@
 """The background jobs worker: housekeeping, retries, dead letters, recurrence."""
 import time
 
-
-def wait_for(fn, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
+from util import wait_for
 
 
 def test_housekeeping_expires_old_idempotency_keys_and_sessions(server):

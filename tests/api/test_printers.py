@@ -3,11 +3,10 @@ never answered, audit, roles, state, sample retention, machine rates in
 costing, and the settings pages."""
 import json
 import secrets
-import time
 
 import pytest
 
-from util import csrf_of, page_session
+from util import csrf_of, page_session, wait_for
 
 
 @pytest.fixture
@@ -37,15 +36,6 @@ def create(api, h, body, status=201):
     assert r.status_code == status, r.text
     return r.json()
 
-
-def wait_for(fn, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
 
 
 # ---- the registry ----

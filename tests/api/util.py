@@ -42,7 +42,7 @@ def confirmed_job(api, h, customer_id, product_id):
     return confirmed, po, job
 
 
-def wait_for(fn, timeout=30):
+def wait_for(fn, timeout=30, step=0.2):
     """Calls fn until it returns something true (returned) or time runs out
     (then its last answer is returned)."""
     end = time.time() + timeout
@@ -50,5 +50,5 @@ def wait_for(fn, timeout=30):
         v = fn()
         if v:
             return v
-        time.sleep(0.2)
+        time.sleep(step)
     return fn()

@@ -1,8 +1,8 @@
 /*
- * volsink.h -- a mesh_sink for the mesh reader tests: it sums six times
- * the signed volume of the triangles it sees (so a closed, outward
- * facing surface gives six times its volume), counts them and keeps the
- * smallest x of a first corner.
+ * volsink.h -- a mesh_sink for the mesh reader tests and bench/quote's
+ * "sink" run: it sums six times the signed volume of the triangles it
+ * sees (so a closed, outward facing surface gives six times its volume),
+ * counts them and keeps the smallest x of a first corner.
  */
 #ifndef PY_TEST_VOLSINK_H
 #define PY_TEST_VOLSINK_H
